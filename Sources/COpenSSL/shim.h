@@ -1,0 +1,79 @@
+#ifndef WARD_COPENSSL_SHIM_H
+#define WARD_COPENSSL_SHIM_H
+
+// OpenSSL 3 headers Ward uses, plus `static inline` wrappers for the macros Swift cannot import.
+// Keep every wrapper here, grouped by area, prefixed `ward_`.
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/conf.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ec.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+// MARK: - Memory
+
+static inline void ward_OPENSSL_free(void *p) { OPENSSL_free(p); }
+
+// MARK: - BIO
+
+static inline long ward_BIO_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
+
+// MARK: - Stacks
+
+static inline int ward_sk_X509_num(const STACK_OF(X509) *sk) { return sk_X509_num(sk); }
+static inline X509 *ward_sk_X509_value(const STACK_OF(X509) *sk, int i) { return sk_X509_value(sk, i); }
+static inline STACK_OF(X509) *ward_sk_X509_new_null(void) { return sk_X509_new_null(); }
+static inline int ward_sk_X509_push(STACK_OF(X509) *sk, X509 *x) { return sk_X509_push(sk, x); }
+static inline void ward_sk_X509_pop_free(STACK_OF(X509) *sk) { sk_X509_pop_free(sk, X509_free); }
+static inline void ward_sk_X509_free(STACK_OF(X509) *sk) { sk_X509_free(sk); }
+
+static inline int ward_sk_GENERAL_NAME_num(const GENERAL_NAMES *sk) { return sk_GENERAL_NAME_num(sk); }
+static inline GENERAL_NAME *ward_sk_GENERAL_NAME_value(const GENERAL_NAMES *sk, int i) {
+    return sk_GENERAL_NAME_value(sk, i);
+}
+static inline void ward_GENERAL_NAMES_free(GENERAL_NAMES *sk) { GENERAL_NAMES_free(sk); }
+
+static inline int ward_sk_X509_EXTENSION_num(const STACK_OF(X509_EXTENSION) *sk) {
+    return sk_X509_EXTENSION_num(sk);
+}
+static inline X509_EXTENSION *ward_sk_X509_EXTENSION_value(const STACK_OF(X509_EXTENSION) *sk, int i) {
+    return sk_X509_EXTENSION_value(sk, i);
+}
+static inline void ward_sk_X509_EXTENSION_pop_free(STACK_OF(X509_EXTENSION) *sk) {
+    sk_X509_EXTENSION_pop_free(sk, X509_EXTENSION_free);
+}
+
+// MARK: - SSL (TLS module)
+
+static inline long ward_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+static inline int ward_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int v) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, v);
+}
+static inline int ward_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int v) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, v);
+}
+static inline int ward_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+static inline long ward_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_session_cache_mode(ctx, mode);
+}
+static inline uint64_t ward_SSL_OP_IGNORE_UNEXPECTED_EOF(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }
+static inline uint64_t ward_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline uint64_t ward_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
+static inline uint64_t ward_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
+static inline uint64_t ward_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
+
+#endif

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+/// `ward policy …`: check, compile, evaluate and test authorization policies.
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "policy", abstract: "Work with authorization policies.")
+}

@@ -44,6 +44,10 @@ static inline GENERAL_NAME *ward_sk_GENERAL_NAME_value(const GENERAL_NAMES *sk, 
     return sk_GENERAL_NAME_value(sk, i);
 }
 static inline void ward_GENERAL_NAMES_free(GENERAL_NAMES *sk) { GENERAL_NAMES_free(sk); }
+static inline GENERAL_NAMES *ward_sk_GENERAL_NAME_new_null(void) { return sk_GENERAL_NAME_new_null(); }
+static inline int ward_sk_GENERAL_NAME_push(GENERAL_NAMES *sk, GENERAL_NAME *gn) {
+    return sk_GENERAL_NAME_push(sk, gn);
+}
 
 static inline int ward_sk_X509_EXTENSION_num(const STACK_OF(X509_EXTENSION) *sk) {
     return sk_X509_EXTENSION_num(sk);
@@ -75,5 +79,7 @@ static inline uint64_t ward_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_REN
 static inline uint64_t ward_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
 static inline uint64_t ward_SSL_OP_CIPHER_SERVER_PREFERENCE(void) { return SSL_OP_CIPHER_SERVER_PREFERENCE; }
 static inline uint64_t ward_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
+static inline int ward_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *x) { return (int)SSL_CTX_add1_chain_cert(ctx, x); }
+static inline uint64_t ward_SSL_OP_NO_TLSv1_2(void) { return SSL_OP_NO_TLSv1_2; }
 
 #endif

@@ -7,6 +7,6 @@ struct Ward: ParsableCommand {
         commandName: "ward",
         abstract: "Ward: SPIFFE identities, authorization policies and an enforcing mTLS proxy.",
         version: "0.1.0",
-        subcommands: [CACommand.self, SVIDCommand.self, PolicyCommand.self]
+        subcommands: [CACommand.self, SVIDCommand.self, PolicyCommand.self, ProxyCommand.self, DemoCommand.self]
     )
 }

@@ -59,6 +59,10 @@ static inline void ward_sk_X509_EXTENSION_pop_free(STACK_OF(X509_EXTENSION) *sk)
     sk_X509_EXTENSION_pop_free(sk, X509_EXTENSION_free);
 }
 
+// MARK: - X.509
+
+static inline unsigned long ward_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+
 // MARK: - SSL (TLS module)
 
 static inline long ward_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }

@@ -1,0 +1,136 @@
+import COpenSSL
+import Foundation
+
+/// Verifies X.509-SVIDs as a peer would: RFC 5280 path validation (OpenSSL's `X509_verify_cert`, strict mode)
+/// against the bundle of the leaf's own trust domain at a given time, then the SPIFFE leaf rules.
+///
+/// Holds one `TrustBundle` (and so one prebuilt `X509_STORE`) per trust domain; bundles are never merged. Cheap
+/// to share: verification allocates only a per-call `X509_STORE_CTX`.
+public struct SVIDVerifier: Sendable {
+    public let bundles: [TrustDomain: TrustBundle]
+
+    public init(bundles: [TrustBundle]) {
+        var byDomain: [TrustDomain: TrustBundle] = [:]
+        for bundle in bundles { byDomain[bundle.trustDomain] = bundle }
+        self.bundles = byDomain
+    }
+
+    /// The result of a successful verification.
+    public struct Verified: Sendable {
+        public let id: SpiffeID
+        /// The validated path: leaf first, ending at the trust anchor.
+        public let path: [Certificate]
+    }
+
+    /// Verifies `chain` (leaf first, then intermediates) at `time`. With `expectedID`, the leaf must carry
+    /// exactly that ID. Errors carry a specific code (`.expired`, `.unknownIssuer`, `.caAsLeaf`, …).
+    public func verify(_ chain: [Certificate], at time: Date = Date(), expectedID: SpiffeID? = nil)
+        throws(IdentityError) -> Verified
+    {
+        guard let leaf = chain.first else { throw IdentityError(.emptyChain, "no certificate to verify") }
+        let id = try SVIDVerifier.checkLeaf(leaf)
+        guard let bundle = bundles[id.trustDomain] else {
+            let known = bundles.keys.map(\.name).sorted().joined(separator: ", ")
+            throw IdentityError(
+                .wrongTrustDomain,
+                "\(id) is in trust domain \(id.trustDomain), but the bundle is for \(known.isEmpty ? "no trust domain" : known)")
+        }
+        let path = try SVIDVerifier.validatePath(chain, store: bundle.store, at: time)
+        if let expectedID, expectedID != id {
+            let code: IdentityError.Code = expectedID.trustDomain == id.trustDomain ? .unexpectedID : .wrongTrustDomain
+            throw IdentityError(code, "the SVID is for \(id), expected \(expectedID)")
+        }
+        return Verified(id: id, path: path)
+    }
+
+    /// The SPIFFE leaf rules alone (no path validation): not a CA, no keyCertSign/cRLSign, exactly one URI SAN,
+    /// a valid SPIFFE ID with a workload path. Returns the ID. Usable from a TLS verify callback.
+    public static func checkLeaf(_ leaf: Certificate) throws(IdentityError) -> SpiffeID {
+        if leaf.isCA || leaf.keyUsage?.contains(.keyCertSign) == true {
+            throw IdentityError(.caAsLeaf, "a CA certificate (cA=true or keyCertSign) is used as the leaf SVID")
+        }
+        if leaf.keyUsage?.contains(.cRLSign) == true {
+            throw IdentityError(.badKeyUsage, "the leaf SVID has keyUsage cRLSign, which SVIDs must not have")
+        }
+        let uris = leaf.uriSANs
+        guard !uris.isEmpty else { throw IdentityError(.noURISAN, "the leaf has no URI SAN (no SPIFFE ID)") }
+        guard uris.count == 1 else {
+            throw IdentityError(
+                .multipleURISANs, "the leaf has \(uris.count) URI SANs (\(uris.joined(separator: ", "))); an SVID has exactly one")
+        }
+        let id: SpiffeID
+        do {
+            id = try SpiffeID(uris[0])
+        } catch {
+            throw IdentityError(.badLeafSpiffeID, "the leaf's URI SAN is not a valid SPIFFE ID: \(error.reason) (\"\(uris[0])\")")
+        }
+        guard id.isWorkload else {
+            throw IdentityError(.badLeafSpiffeID, "the leaf's SPIFFE ID \(id) has no path; a workload ID needs one")
+        }
+        return id
+    }
+
+    /// RFC 5280 path validation of `chain` to the authorities in `store` at `time`; returns the validated path.
+    static func validatePath(_ chain: [Certificate], store: TrustStore, at time: Date) throws(IdentityError)
+        -> [Certificate]
+    {
+        guard let untrusted = ward_sk_X509_new_null() else { throw OpenSSL.failure("sk_X509_new_null") }
+        defer { ward_sk_X509_free(untrusted) }  // the stack only borrows the certificates
+        for certificate in chain.dropFirst() { _ = ward_sk_X509_push(untrusted, certificate.pointer) }
+        guard let ctx = X509_STORE_CTX_new() else { throw OpenSSL.failure("X509_STORE_CTX_new") }
+        defer { X509_STORE_CTX_free(ctx) }
+        ERR_clear_error()
+        guard X509_STORE_CTX_init(ctx, store.pointer, chain[0].pointer, untrusted) == 1 else {
+            throw OpenSSL.failure("X509_STORE_CTX_init")
+        }
+        X509_STORE_CTX_set_flags(ctx, UInt(X509_V_FLAG_X509_STRICT))
+        X509_STORE_CTX_set_time(ctx, 0, time_t(time.timeIntervalSince1970.rounded(.down)))
+        let result = X509_verify_cert(ctx)
+        ERR_clear_error()
+        guard result == 1 else {
+            let error = X509_STORE_CTX_get_error(ctx)
+            let depth = X509_STORE_CTX_get_error_depth(ctx)
+            throw describe(error: error, depth: depth, chain: chain, time: time)
+        }
+        var path: [Certificate] = []
+        if let verified = X509_STORE_CTX_get0_chain(ctx) {
+            for index in 0..<ward_sk_X509_num(verified) {
+                guard let x509 = ward_sk_X509_value(verified, index), X509_up_ref(x509) == 1,
+                    let certificate = try? Certificate(taking: x509)
+                else { continue }
+                path.append(certificate)
+            }
+        }
+        return path
+    }
+
+    static func describe(error: Int32, depth: Int32, chain: [Certificate], time: Date) -> IdentityError {
+        let which = depth == 0 ? "the SVID" : "the CA certificate at depth \(depth)"
+        let certificate = depth >= 0 && Int(depth) < chain.count ? chain[Int(depth)] : nil
+        let reason = String(cString: X509_verify_cert_error_string(Int(error)))
+        switch error {
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            let when = certificate.map { " on \(iso($0.notAfter))" } ?? ""
+            return IdentityError(.expired, "\(which) expired\(when) (checked at \(iso(time)))")
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+            let when = certificate.map { " until \(iso($0.notBefore))" } ?? ""
+            return IdentityError(.notYetValid, "\(which) is not yet valid\(when) (checked at \(iso(time)))")
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+            X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+            X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+            return IdentityError(.unknownIssuer, "unknown issuer: \(which) is not signed by an authority in the bundle (\(reason))")
+        case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+            return IdentityError(.badSignature, "\(which) has a signature that does not verify")
+        case X509_V_ERR_PERMITTED_VIOLATION, X509_V_ERR_EXCLUDED_VIOLATION:
+            return IdentityError(
+                .wrongTrustDomain, "the SVID's SPIFFE ID is outside the trust domain its CA is constrained to (\(reason))")
+        default:
+            return IdentityError(.pathValidation, "\(which) failed path validation: \(reason)")
+        }
+    }
+
+    static func iso(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: date)
+    }
+}

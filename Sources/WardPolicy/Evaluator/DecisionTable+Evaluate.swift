@@ -1,0 +1,209 @@
+/// The per-connection and per-request halves of a decision.
+extension DecisionTable {
+    /// Resolves everything that depends only on the connection: call once per connection, then `decide` per
+    /// request. Cost is linear in the table's rules (about a microsecond per hundred rules).
+    public func resolve(_ connection: ConnectionFacts) -> PeerView {
+        let principalMatches = principalPatterns.map { pattern in
+            connection.principal.map { pattern.matches($0) } ?? false
+        }
+        var bits = [UInt64](repeating: 0, count: wordCount)
+        for rule in rules {
+            guard rule.sources.isEmpty || rule.sources.contains(where: { source in
+                (source.principals.isEmpty || source.principals.contains { principalMatches[Int($0)] })
+                    && !source.notPrincipals.contains { principalMatches[Int($0)] }
+                    && (source.ipBlocks.isEmpty
+                        || connection.sourceIP.map { ip in source.ipBlocks.contains { $0.contains(ip) } } == true)
+                    && !(connection.sourceIP.map { ip in source.notIpBlocks.contains { $0.contains(ip) } } ?? false)
+            }) else { continue }
+            guard rule.connectionConditions.allSatisfy({ $0.holds(for: connection) }) else { continue }
+            for c in Int(rule.clauseStart)..<Int(rule.clauseEnd) { bits[c >> 6] |= 1 << UInt64(c & 63) }
+        }
+        let active = bits.indices.filter { bits[$0] != 0 }.map { Int32($0) }
+        return PeerView(bits: bits, active: active, connection: connection)
+    }
+
+    /// Decides one request on a connection resolved with `resolve`. Allocation-free unless a dry-run policy
+    /// matches (its results are collected in an array).
+    public func decide(_ request: RequestFacts, peer: PeerView) -> Decision {
+        if peer.active.isEmpty { return .defaultDeny }
+        let methodSet = methodSets[methodIndex(request.method)]
+        let portSet = portSets[portIndex(request.port)]
+        let words = wordCount
+        return arena.withUnsafeBufferPointer { arena in
+            peer.bits.withUnsafeBufferPointer { peerBits in
+                peer.active.withUnsafeBufferPointer { active in
+                    withUnsafeTemporaryAllocation(of: UInt64.self, capacity: words * 2) { scratch in
+                        let pathBits = UnsafeMutableBufferPointer(rebasing: scratch[0..<words])
+                        let hostBits = UnsafeMutableBufferPointer(rebasing: scratch[words..<words * 2])
+                        @inline(__always) func or(_ target: UnsafeMutableBufferPointer<UInt64>, _ set: Int32) {
+                            let base = Int(set)
+                            for w in active { target[Int(w)] |= arena[base + Int(w)] }
+                        }
+                        for w in active {
+                            pathBits[Int(w)] = arena[Int(pathAny) + Int(w)]
+                            hostBits[Int(w)] = arena[Int(hostAny) + Int(w)]
+                        }
+                        var path = request.path
+                        path.withUTF8 { bytes in
+                            pathTrie.walk(bytes) { or(pathBits, $0) }
+                            for entry in pathSuffixes where bytes.count >= entry.suffix.count {
+                                if endsWith(bytes, entry.suffix) { or(pathBits, entry.set) }
+                            }
+                        }
+                        if var host = request.hostWithoutPort, !host.isEmpty {
+                            or(hostBits, hostPresent)
+                            host.withUTF8 { bytes in
+                                let exact = hostExact.lookup(bytes, parent: 0)
+                                if exact >= 0 { or(hostBits, exact) }
+                                for entry in hostPrefixes where startsWithFolded(bytes, entry.prefix) {
+                                    or(hostBits, entry.set)
+                                }
+                                for entry in hostSuffixes where endsWithFolded(bytes, entry.suffix) {
+                                    or(hostBits, entry.set)
+                                }
+                            }
+                        }
+                        return scan(request, peer: peer, active: active, peerBits: peerBits, arena: arena,
+                            methodSet: Int(methodSet), portSet: Int(portSet), pathBits: pathBits, hostBits: hostBits)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Convenience for one-off decisions (CLI, tests): resolves the connection and decides.
+    public func decide(_ request: RequestFacts, connection: ConnectionFacts) -> Decision {
+        decide(request, peer: resolve(connection))
+    }
+
+    @inline(__always)
+    private func scan(_ request: RequestFacts, peer: PeerView, active: UnsafeBufferPointer<Int32>,
+        peerBits: UnsafeBufferPointer<UInt64>, arena: UnsafeBufferPointer<UInt64>, methodSet: Int, portSet: Int,
+        pathBits: UnsafeMutableBufferPointer<UInt64>, hostBits: UnsafeMutableBufferPointer<UInt64>) -> Decision
+    {
+        var decided: Int = -1
+        var dryRun: [DryRunResult] = []
+        var lastDryPolicy: Int32 = -1
+        for w32 in active {
+            let w = Int(w32)
+            if decided >= 0 && (w + 1) * 64 <= dryRunStart { continue }
+            var v = peerBits[w] & arena[methodSet + w] & arena[portSet + w] & pathBits[w] & hostBits[w]
+            while v != 0 {
+                let c = w << 6 | v.trailingZeroBitCount
+                v &= v - 1
+                if c < dryRunStart {
+                    if decided >= 0 { continue }
+                    if clauses[c].hasResidual && !residualHolds(c, request) { continue }
+                    decided = c
+                    if !hasDryRun { return decision(for: c, dryRun: []) }
+                } else {
+                    let rule = rules[Int(clauses[c].rule)]
+                    if rule.policy == lastDryPolicy { continue }
+                    if clauses[c].hasResidual && !residualHolds(c, request) { continue }
+                    lastDryPolicy = rule.policy
+                    dryRun.append(DryRunResult(policy: rule.policyName, rule: rule.id, effect: rule.effect))
+                }
+            }
+        }
+        if decided >= 0 { return decision(for: decided, dryRun: dryRun) }
+        return Decision(effect: .deny, policy: nil, rule: nil, dryRun: dryRun)
+    }
+
+    private func decision(for clause: Int, dryRun: [DryRunResult]) -> Decision {
+        let rule = rules[Int(clauses[clause].rule)]
+        return Decision(effect: rule.effect, policy: rule.policyName, rule: rule.id, dryRun: dryRun)
+    }
+
+    /// `notPaths`, `notHosts` and header conditions of a candidate clause.
+    private func residualHolds(_ c: Int, _ request: RequestFacts) -> Bool {
+        let clause = clauses[c]
+        if clause.notPaths.contains(where: { $0.matches(request.path) }) { return false }
+        if !clause.notHosts.isEmpty, let host = request.hostWithoutPort, !host.isEmpty {
+            let lowered = host.lowercased()
+            if clause.notHosts.contains(where: { $0.matches(lowered) }) { return false }
+        }
+        return rules[Int(clause.rule)].headerConditions.allSatisfy { $0.holds(for: request) }
+    }
+
+    @inline(__always)
+    func methodIndex(_ method: String) -> Int {
+        var method = method
+        return method.withUTF8 { bytes in
+            for (index, name) in methodNames.enumerated() where name.count == bytes.count {
+                if name.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return index }
+            }
+            return methodNames.count
+        }
+    }
+
+    @inline(__always)
+    func portIndex(_ port: Int?) -> Int {
+        guard let port else { return ports.count }
+        var low = 0
+        var high = ports.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if ports[mid] < port { low = mid + 1 } else { high = mid }
+        }
+        return low < ports.count && ports[low] == port ? low : ports.count
+    }
+}
+
+@inline(__always)
+private func endsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ suffix: [UInt8]) -> Bool {
+    guard bytes.count >= suffix.count else { return false }
+    let offset = bytes.count - suffix.count
+    for i in 0..<suffix.count where bytes[offset + i] != suffix[i] { return false }
+    return true
+}
+
+@inline(__always)
+private func fold(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
+private func startsWithFolded(_ bytes: UnsafeBufferPointer<UInt8>, _ prefix: [UInt8]) -> Bool {
+    guard bytes.count >= prefix.count else { return false }
+    for i in 0..<prefix.count where fold(bytes[i]) != prefix[i] { return false }
+    return true
+}
+
+private func endsWithFolded(_ bytes: UnsafeBufferPointer<UInt8>, _ suffix: [UInt8]) -> Bool {
+    guard bytes.count >= suffix.count else { return false }
+    let offset = bytes.count - suffix.count
+    for i in 0..<suffix.count where fold(bytes[offset + i]) != suffix[i] { return false }
+    return true
+}
+
+extension Condition {
+    /// Whether a connection-level condition holds (`source.ip`, `connection.sni`).
+    func holds(for connection: ConnectionFacts) -> Bool {
+        let matched: Bool
+        switch key {
+        case .sourceIP:
+            matched = connection.sourceIP.map { ip in blocks.contains { $0.contains(ip) } } ?? false
+        case .sni:
+            matched = connection.sni.map { sni in
+                let lowered = sni.lowercased()
+                return patterns.contains { $0.matches(lowered) }
+            } ?? false
+        case .header:
+            return true
+        }
+        return negated ? !matched : matched
+    }
+
+    /// Whether a header condition holds: `values` when some occurrence matches; `notValues` when none does
+    /// (including when the header is absent).
+    func holds(for request: RequestFacts) -> Bool {
+        guard case .header(let name) = key else { return true }
+        var matched = false
+        for header in request.headers where header.name.utf8.count == name.utf8.count
+            && header.name.lowercased() == name
+        {
+            if patterns.contains(where: { $0.matches(header.value) }) {
+                matched = true
+                break
+            }
+        }
+        return negated ? !matched : matched
+    }
+}

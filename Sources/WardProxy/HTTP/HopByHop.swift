@@ -1,0 +1,35 @@
+import NIOHTTP1
+
+/// Header rewriting at the proxy hop (RFC 9110 section 7.6.1): hop-by-hop headers and any header the
+/// `Connection` header names are removed in both directions, because they describe the connection the proxy
+/// terminates, not the message it forwards.
+enum HopByHop {
+    /// Always hop-by-hop. `transfer-encoding` goes too: the encoder re-frames bodies for the next hop.
+    static let names: [String] = [
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+        "proxy-authorization", "proxy-authenticate",
+    ]
+
+    /// Removes hop-by-hop headers, including those listed in `Connection`.
+    static func strip(_ headers: inout HTTPHeaders) {
+        for value in headers[canonicalForm: "connection"] {
+            let name = value.lowercased()
+            if name != "close", name != "keep-alive" { headers.remove(name: String(name)) }
+        }
+        for name in names { headers.remove(name: name) }
+    }
+
+    /// Whether a request's `Connection` header asks to close after this exchange.
+    static func wantsClose(_ head: HTTPRequestHead) -> Bool { !head.isKeepAlive }
+}
+
+/// Envoy's `x-forwarded-client-cert` as Ward sends it upstream: who terminated TLS (`By`), the peer's leaf hash
+/// (`Hash`) and the peer's SPIFFE ID (`URI`). Any value the caller sent is removed first, so the upstream can trust
+/// this header as long as only the proxy can reach it.
+enum ForwardedClientCert {
+    static let name = "x-forwarded-client-cert"
+
+    static func value(localID: String, peer: PeerInfo) -> String {
+        "By=\(localID);Hash=\(peer.leafSHA256);URI=\(peer.spiffeID)"
+    }
+}

@@ -1,0 +1,125 @@
+import NIOCore
+import NIOHTTP1
+
+extension InboundHTTPHandler {
+    /// Answers the request from the proxy itself (400, 403, 431, 503, 504…) with a short, generic body.
+    ///
+    /// Callers learn the status, not the deciding policy or rule (unless `debugDecisions` is set); those go to the
+    /// access log. With `close`, the connection closes after the answer; otherwise the rest of the request body is
+    /// read and dropped and the connection stays usable.
+    func answerLocally(
+        _ status: HTTPResponseStatus, reason: String?, close: Bool, decision: AuthorizationResult? = nil
+    ) {
+        guard let context else { return }
+        responseTimer?.cancel()
+        responseTimer = nil
+        if let upstream {
+            self.upstream = nil
+            upstream.close()
+        }
+        pendingParts.removeAll(keepingCapacity: true)
+        record?.status = Int(status.code)
+        if let reason { record?.reason = reason }
+
+        let action = exchange.answerLocally(close: close)
+        let closing = close || exchange.closeAfter
+        let body = context.channel.allocator.buffer(string: bodyText(status, decision: decision))
+        var headers = HTTPHeaders()
+        headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+        headers.add(name: "content-length", value: String(body.readableBytes))
+        if closing { headers.add(name: "connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+            promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        if closing, action == .none, let record {
+            // The request body will not be read: the exchange ends here.
+            self.record = nil
+            finishRecord(record)
+        }
+        finishExchange(action, end: .end(nil), closeAfterEnd: closing)
+        if !closing { resumeClientReads() }
+    }
+
+    private func bodyText(_ status: HTTPResponseStatus, decision: AuthorizationResult?) -> String {
+        switch status {
+        case .forbidden:
+            guard shared.config.debugDecisions, let decision else { return "access denied\n" }
+            guard let policy = decision.policy else { return "access denied (default deny)\n" }
+            return "access denied by policy \(policy) rule \(decision.rule ?? "-")\n"
+        case .badRequest: return "bad request\n"
+        case .requestHeaderFieldsTooLarge: return "request header fields too large\n"
+        case .serviceUnavailable: return "upstream unavailable\n"
+        case .gatewayTimeout: return "upstream timeout\n"
+        default: return "\(status.reasonPhrase.lowercased())\n"
+        }
+    }
+
+    /// Writes the response's end and, when the whole exchange is over, releases the upstream and logs it first
+    /// (writing `.end` can deliver the next pipelined request synchronously, so state must be settled before).
+    func finishExchange(_ action: ExchangeState.EndAction, end: HTTPServerResponsePart, closeAfterEnd: Bool = false) {
+        guard let context else { return }
+        var close = closeAfterEnd
+        if case .complete(let reuse, let closeClient) = action {
+            settle(reuseUpstream: reuse)
+            close = close || closeClient
+            if !close { headTimer.exchangeFinished() }
+        }
+        if close {
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(end)).whenComplete { _ in loopBound.value.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+        }
+    }
+
+    /// The request ended after the response did: finish the exchange without writing anything.
+    func complete(_ action: ExchangeState.EndAction) {
+        guard case .complete(let reuse, let closeClient) = action, let context else { return }
+        settle(reuseUpstream: reuse)
+        if closeClient {
+            context.close(promise: nil)
+        } else {
+            headTimer.exchangeFinished()
+        }
+    }
+
+    private func settle(reuseUpstream: Bool) {
+        responseTimer?.cancel()
+        responseTimer = nil
+        if let upstream, let context {
+            self.upstream = nil
+            if reuseUpstream {
+                shared.pool.release(upstream, on: context.eventLoop)
+            } else {
+                upstream.close()
+            }
+        }
+        if let record {
+            self.record = nil
+            finishRecord(record)
+        }
+        forwardHead = nil
+        resumeClientReads()
+    }
+
+    /// Metrics and the access-log line for one finished request.
+    func finishRecord(_ record: ExchangeRecord) {
+        let metrics = shared.metrics
+        metrics.countRequest(decision: record.decision, status: record.status)
+        metrics.requestDuration.recordNanoseconds((NIODeadline.now() - record.started).nanoseconds)
+        if let upstreamDuration = record.upstreamDuration {
+            metrics.upstreamDuration.recordNanoseconds(upstreamDuration.nanoseconds)
+        }
+        if record.bytesIn > 0, record.decision == "allow" { metrics.bytesReceived.increment(by: Int64(record.bytesIn)) }
+        if record.bytesOut > 0 { metrics.bytesSent.increment(by: Int64(record.bytesOut)) }
+        guard let log = shared.accessLog else { return }
+        log.write(
+            AccessLogEntry(
+                startedAt: record.wallClock, peer: peer?.spiffeID.description, method: record.method,
+                path: record.path, status: record.status, decision: record.decision, policy: record.result?.policy,
+                rule: record.result?.rule, dryRun: record.result?.dryRun ?? [], reason: record.reason,
+                durationSeconds: Double((NIODeadline.now() - record.started).nanoseconds) / 1e9,
+                upstreamSeconds: record.upstreamDuration.map { Double($0.nanoseconds) / 1e9 },
+                bytesIn: record.bytesIn, bytesOut: record.bytesOut))
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import WardPolicy
+
+extension InboundHTTPHandler {
+    func requestHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        headTimer.headReceived()
+        exchange.requestStarted(close: !head.isKeepAlive)
+        record = ExchangeRecord(
+            started: .now(), wallClock: Date().timeIntervalSince1970, method: head.method.rawValue, path: head.uri)
+        bodyBytesSent = 0
+        retried = false
+        pendingParts.removeAll(keepingCapacity: true)
+
+        let body = BodyFraming(head.headers)
+        if let problem = body.problem {
+            answerLocally(.badRequest, reason: problem, close: true)
+            return
+        }
+        // A body we refuse to read to the end (or one the client waits to send) means closing after the answer.
+        let closeIfRefused = body.mustCloseIfRefused(expectContinue: head.expectsContinue)
+        guard peer != nil else {
+            answerLocally(.forbidden, reason: "no_peer", close: true)
+            return
+        }
+        let hosts = head.headers[canonicalForm: "host"]
+        if head.version.minor >= 1, hosts.count != 1 {
+            answerLocally(.badRequest, reason: hosts.isEmpty ? "missing_host" : "multiple_host", close: closeIfRefused)
+            return
+        }
+        let normalized: NormalizedPath
+        do {
+            normalized = try NormalizedPath(head.uri)
+        } catch {
+            answerLocally(.badRequest, reason: error.code, close: closeIfRefused)
+            return
+        }
+        record?.path = normalized.path
+        guard let decider = currentDecider() else {
+            answerLocally(.forbidden, reason: "no_peer", close: true)
+            return
+        }
+        let host = hosts.first.map(String.init)
+        let result = decider.decide(
+            method: head.method, path: normalized.path, host: host, port: destinationPort, headers: head.headers)
+        record?.result = result
+        record?.decision = result.allowed ? "allow" : "deny"
+        guard result.allowed else {
+            answerLocally(.forbidden, reason: nil, close: closeIfRefused, decision: result)
+            return
+        }
+
+        var outbound = HTTPRequestHead(
+            version: .http1_1, method: head.method, uri: normalized.forwardTarget, headers: head.headers)
+        HopByHop.strip(&outbound.headers)
+        outbound.headers.remove(name: "expect")
+        if body.isChunked { outbound.headers.add(name: "transfer-encoding", value: "chunked") }
+        outbound.headers.replaceOrAdd(name: ForwardedClientCert.name, value: forwardedClientCert)
+        forwardHead = outbound
+        exchange.allowed()
+        if head.expectsContinue {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))),
+                promise: nil)
+        }
+        pauseClientReads()
+        connectUpstream(fresh: false, context: context)
+    }
+
+    func requestBody(_ buffer: ByteBuffer) {
+        switch exchange.phase {
+        case .connecting:
+            record?.bytesIn += buffer.readableBytes
+            pendingParts.append(.body(.byteBuffer(buffer)))
+        case .forwarding:
+            record?.bytesIn += buffer.readableBytes
+            guard let upstream else { return }
+            bodyBytesSent += buffer.readableBytes
+            upstream.write(.body(.byteBuffer(buffer)))
+            if !upstream.isWritable { pauseClientReads() }
+        case .answeredLocally, .idle:
+            break  // the answer is out; the body is read and dropped
+        }
+    }
+
+    func requestEnd() {
+        switch exchange.phase {
+        case .connecting:
+            pendingParts.append(.end(nil))
+            _ = exchange.requestEnd()
+        case .forwarding:
+            if let upstream {
+                upstream.write(.end(nil))
+                upstream.flush()
+            }
+            complete(exchange.requestEnd())
+        case .answeredLocally:
+            complete(exchange.requestEnd())
+        case .idle:
+            break
+        }
+    }
+
+    /// The decoder rejected the bytes: answer `400` (`431` for oversized headers) and close, since the framing of
+    /// anything after them can no longer be trusted.
+    func malformed(_ error: HTTPParserError, context: ChannelHandlerContext) {
+        let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        switch exchange.phase {
+        case .idle:
+            exchange.requestStarted(close: true)
+            record = ExchangeRecord(started: .now(), wallClock: Date().timeIntervalSince1970, method: "-", path: "-")
+            answerLocally(status, reason: "malformed: \(error)", close: true)
+        case .connecting, .forwarding:
+            if exchange.responseStarted {
+                record?.reason = "malformed_body: \(error)"
+                context.close(promise: nil)
+            } else {
+                answerLocally(status, reason: "malformed_body: \(error)", close: true)
+            }
+        case .answeredLocally:
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// How a request says its body is framed, and what about that is unacceptable.
+///
+/// Request smuggling lives in disagreements about framing between hops, so anything ambiguous is refused with
+/// `400` and a close: both `Content-Length` and `Transfer-Encoding`, differing `Content-Length` values, or a
+/// `Transfer-Encoding` other than exactly `chunked`.
+struct BodyFraming {
+    var problem: String?
+    var isChunked = false
+    var contentLength: Int?
+
+    init(_ headers: HTTPHeaders) {
+        let lengths = headers[canonicalForm: "content-length"]
+        let codings = headers[canonicalForm: "transfer-encoding"]
+        if !lengths.isEmpty, !codings.isEmpty {
+            problem = "both_content_length_and_transfer_encoding"
+            return
+        }
+        if !codings.isEmpty {
+            guard codings.count == 1, codings[0].lowercased() == "chunked" else {
+                problem = "unsupported_transfer_encoding"
+                return
+            }
+            isChunked = true
+        }
+        if let first = lengths.first {
+            guard lengths.allSatisfy({ $0 == first }), let value = Int(first), value >= 0 else {
+                problem = "conflicting_content_length"
+                return
+            }
+            contentLength = value
+        }
+    }
+
+    var hasBody: Bool { isChunked || (contentLength ?? 0) > 0 }
+
+    /// Whether refusing this request should close the connection rather than read and drop its body.
+    func mustCloseIfRefused(expectContinue: Bool) -> Bool {
+        guard hasBody else { return false }
+        return expectContinue || isChunked || (contentLength ?? 0) > InboundHTTPHandler.maxDiscardedBody
+    }
+}
+
+extension HTTPRequestHead {
+    var expectsContinue: Bool {
+        headers[canonicalForm: "expect"].contains { $0.lowercased() == "100-continue" }
+    }
+}

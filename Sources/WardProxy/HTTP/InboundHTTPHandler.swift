@@ -1,0 +1,164 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import WardPolicy
+
+/// The per-connection heart of the HTTP proxy: validates, authorizes and forwards each request.
+///
+/// Order per request, with nothing reaching the upstream before the last step: framing checks (`400`, close) →
+/// `Host` check → path normalization (`400`) → decision (`403`) → forward the *normalized* path with the peer's
+/// identity in `x-forwarded-client-cert`. Bodies stream both ways with backpressure: the client is read only while
+/// the upstream accepts writes, and the upstream only while the client does. Bookkeeping lives in `ExchangeState`;
+/// this class performs the I/O it asks for.
+final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let shared: ProxyShared
+    let headTimer: RequestHeadTimer
+    var context: ChannelHandlerContext?
+
+    // The connection.
+    var peer: PeerInfo?
+    var connectionFacts: ConnectionFacts?
+    var decider: (generation: Int, decider: any PeerDecider)?
+    var forwardedClientCert = ""
+    var destinationPort = 0
+
+    // The exchange in progress.
+    var exchange = ExchangeState()
+    var record: ExchangeRecord?
+    var forwardHead: HTTPRequestHead?
+    var pendingParts: [HTTPClientRequestPart] = []
+    var upstream: UpstreamConnection?
+    var responseTimer: Scheduled<Void>?
+    var bodyBytesSent = 0
+    var retried = false
+
+    // Client-side flow control.
+    var readsPaused = false
+    var readPending = false
+
+    /// Local answers larger than this request body are followed by a close instead of reading the body to its end.
+    static let maxDiscardedBody = 1 << 20
+
+    init(shared: ProxyShared, headTimer: RequestHeadTimer) {
+        self.shared = shared
+        self.headTimer = headTimer
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    // MARK: Inbound
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case let peer as PeerInfo:
+            connectionEstablished(peer, context: context)
+        case is RequestHeadTimeout:
+            var timedOut = ExchangeRecord(
+                started: .now(), wallClock: Date().timeIntervalSince1970, method: "-", path: "-")
+            timedOut.status = 408
+            timedOut.reason = "header_timeout"
+            finishRecord(timedOut)
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): requestHead(head, context: context)
+        case .body(let buffer): requestBody(buffer)
+        case .end: requestEnd()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if exchange.phase == .forwarding { upstream?.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { upstream?.resumeReads() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        responseTimer?.cancel()
+        responseTimer = nil
+        if let upstream {
+            self.upstream = nil
+            upstream.close()
+        }
+        if !exchange.isIdle, var record {
+            record.reason = record.reason ?? "client_closed"
+            if record.status == 0 { record.status = 499 }
+            self.record = nil
+            finishRecord(record)
+        }
+        if peer != nil { shared.metrics.openConnections.decrement() }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let parserError = error as? HTTPParserError {
+            malformed(parserError, context: context)
+            return
+        }
+        if let reason = TLSFailureReason.label(of: error), peer == nil {
+            shared.metrics.countHandshakeFailure(reason: reason)
+        }
+        context.close(promise: nil)
+    }
+
+    // MARK: Outbound
+
+    func read(context: ChannelHandlerContext) {
+        if readsPaused {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    func pauseClientReads() { readsPaused = true }
+
+    func resumeClientReads() {
+        guard readsPaused else { return }
+        readsPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    // MARK: Connection
+
+    private func connectionEstablished(_ peer: PeerInfo, context: ChannelHandlerContext) {
+        self.peer = peer
+        destinationPort = shared.config.destinationPort
+        connectionFacts = ConnectionFacts(
+            principal: peer.spiffeID.description,
+            sourceIP: context.channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) }, sni: peer.serverName)
+        forwardedClientCert = ForwardedClientCert.value(localID: shared.localID(), peer: peer)
+        shared.metrics.connectionsTotal.increment()
+        shared.metrics.openConnections.increment()
+    }
+
+    /// The decider for this connection's peer under the policies in force now (re-resolved after a reload).
+    func currentDecider() -> (any PeerDecider)? {
+        let snapshot = shared.engines.current
+        if let decider, decider.generation == snapshot.generation { return decider.decider }
+        guard let connectionFacts else { return nil }
+        let resolved = snapshot.engine.resolve(connection: connectionFacts)
+        decider = (snapshot.generation, resolved)
+        return resolved
+    }
+}
+
+@available(*, unavailable)
+extension InboundHTTPHandler: Sendable {}

@@ -1,0 +1,29 @@
+import NIOCore
+import WardTLS
+
+/// Turns the TLS layer's handshake event into a `PeerInfo` event for the handlers above, and closes connections
+/// that completed a handshake without a verified peer (never expected: Ward's server always requires one).
+final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let completed = event as? TLSHandshakeCompleted else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        guard let peer = completed.peer else {
+            context.close(promise: nil)  // fail closed: no verified identity, no requests
+            return
+        }
+        context.fireUserInboundEventTriggered(
+            PeerInfo(spiffeID: peer.spiffeID, leafSHA256: peer.leafSHA256, serverName: completed.serverName))
+    }
+}
+
+@available(*, unavailable)
+extension PeerIdentityHandler: Sendable {}

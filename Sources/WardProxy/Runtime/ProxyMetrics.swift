@@ -1,0 +1,119 @@
+import NIOConcurrencyHelpers
+import Prometheus
+
+/// Every metric the proxy exports on `/metrics`, in one Prometheus registry.
+///
+/// Labelled series are created on first use and cached, so the hot path is one locked dictionary lookup and an
+/// atomic add; the label sets are small and bounded (decisions × status codes, handshake failure reasons).
+public final class ProxyMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+
+    private let requests = NIOLockedValueBox<[RequestKey: Counter]>([:])
+    private let handshakeFailures = NIOLockedValueBox<[String: Counter]>([:])
+    private let upstreamErrors = NIOLockedValueBox<[String: Counter]>([:])
+    private let policyInfo = NIOLockedValueBox<Gauge?>(nil)
+
+    let requestDuration: DurationHistogram
+    let upstreamDuration: DurationHistogram
+    let openConnections: Gauge
+    let connectionsTotal: Counter
+    let connectionsDenied: Counter
+    let svidExpiry: Gauge
+    let policyLoadTime: Gauge
+    let policyRules: Gauge
+    let reloadSuccess: Counter
+    let reloadFailure: Counter
+    let bytesReceived: Counter
+    let bytesSent: Counter
+
+    private struct RequestKey: Hashable {
+        var decision: String
+        var status: Int
+    }
+
+    public init() {
+        let buckets: [Duration] = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+        ]
+        requestDuration = registry.makeDurationHistogram(
+            name: "ward_request_duration_seconds", buckets: buckets,
+            help: "Time from request head to the end of the response, by the proxy's clock.")
+        upstreamDuration = registry.makeDurationHistogram(
+            name: "ward_upstream_response_seconds", buckets: buckets,
+            help: "Time from sending a request upstream to its response head.")
+        openConnections = registry.makeGauge(name: "ward_open_connections", help: "Client connections open now.")
+        connectionsTotal = registry.makeCounter(
+            name: "ward_connections_total", help: "Client connections whose TLS handshake completed.")
+        connectionsDenied = registry.makeCounter(
+            name: "ward_connections_denied_total", help: "TCP-mode connections refused by policy.")
+        svidExpiry = registry.makeGauge(
+            name: "ward_svid_expiry_timestamp_seconds", help: "Unix time at which the proxy's own SVID expires.")
+        policyLoadTime = registry.makeGauge(
+            name: "ward_policy_load_timestamp_seconds", help: "Unix time the policies in force were loaded.")
+        policyRules = registry.makeGauge(name: "ward_policy_rules", help: "Rules in the policies in force.")
+        reloadSuccess = registry.makeCounter(
+            name: "ward_reloads_total", labels: [("result", "success")], help: "Configuration reloads by result.")
+        reloadFailure = registry.makeCounter(
+            name: "ward_reloads_total", labels: [("result", "failure")], help: "Configuration reloads by result.")
+        bytesReceived = registry.makeCounter(
+            name: "ward_request_body_bytes_total", help: "Request body bytes forwarded upstream.")
+        bytesSent = registry.makeCounter(
+            name: "ward_response_body_bytes_total", help: "Response body bytes sent to callers.")
+    }
+
+    /// Counts one finished request. `decision` is `allow`, `deny` or `invalid` (refused before a decision).
+    func countRequest(decision: String, status: Int) {
+        let key = RequestKey(decision: decision, status: status)
+        let counter = requests.withLockedValue { cache in
+            if let counter = cache[key] { return counter }
+            let counter = registry.makeCounter(
+                name: "ward_requests_total", labels: [("decision", decision), ("status", String(status))],
+                help: "Requests by decision and response status.")
+            cache[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    /// Counts a TLS handshake failure by reason (`peer_rejected`, `handshake_timeout`…).
+    func countHandshakeFailure(reason: String) {
+        cached(handshakeFailures, name: "ward_tls_handshake_failures_total", label: "reason", value: reason,
+            help: "TLS handshakes that failed, by reason.").increment()
+    }
+
+    /// Counts an upstream failure (`unavailable` → 503, `timeout` → 504, `reset` mid-response).
+    func countUpstreamError(kind: String) {
+        cached(upstreamErrors, name: "ward_upstream_errors_total", label: "kind", value: kind,
+            help: "Upstream failures by kind.").increment()
+    }
+
+    /// Records the policy set in force (hash as a label on an info-style gauge).
+    func policyLoaded(hash: String, rules: Int, at time: Double) {
+        let gauge = registry.makeGauge(
+            name: "ward_policy_info", labels: [("hash", hash)], help: "The policy set in force (value 1).")
+        gauge.set(Double(1))
+        let old = policyInfo.withLockedValue { current in
+            defer { current = gauge }
+            return current
+        }
+        if let old, old !== gauge { registry.unregisterGauge(old) }
+        policyRules.set(Double(rules))
+        policyLoadTime.set(time)
+    }
+
+    private func cached(
+        _ box: NIOLockedValueBox<[String: Counter]>, name: String, label: String, value: String, help: String
+    ) -> Counter {
+        box.withLockedValue { cache in
+            if let counter = cache[value] { return counter }
+            let counter = registry.makeCounter(name: name, labels: [(label, value)], help: help)
+            cache[value] = counter
+            return counter
+        }
+    }
+
+    /// The Prometheus text exposition.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

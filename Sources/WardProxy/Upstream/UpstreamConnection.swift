@@ -1,0 +1,102 @@
+import NIOCore
+import NIOHTTP1
+
+/// What an upstream connection reports to the client-side handler currently using it (same event loop).
+protocol UpstreamDelegate: AnyObject {
+    func upstream(_ connection: UpstreamConnection, received part: HTTPClientResponsePart)
+    func upstreamReadComplete(_ connection: UpstreamConnection)
+    func upstreamWritabilityChanged(_ connection: UpstreamConnection, writable: Bool)
+    func upstreamClosed(_ connection: UpstreamConnection)
+}
+
+/// One keep-alive HTTP/1.1 connection to the upstream, as the last handler of its pipeline.
+///
+/// It belongs to at most one exchange at a time (`delegate`), and otherwise sits in its event loop's pool.
+/// Reading is gated by `pauseReads()`/`resumeReads()` so a slow caller slows the upstream down instead of
+/// making the proxy buffer the response body.
+final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    weak var delegate: UpstreamDelegate?
+    /// Called once when the channel closes while pooled, so the pool can forget it.
+    var onCloseWhileIdle: ((UpstreamConnection) -> Void)?
+    private(set) var context: ChannelHandlerContext?
+    private var readsPaused = false
+    private var readPending = false
+    private(set) var isClosed = false
+    /// Exchanges this connection carried (more than one means it came from the pool).
+    var uses = 0
+
+    var channel: Channel? { context?.channel }
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+    var isUsable: Bool { !isClosed && (context?.channel.isActive ?? false) }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        delegate?.upstream(self, received: unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete(self)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(self, writable: context.channel.isWritable)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        isClosed = true
+        if let delegate {
+            self.delegate = nil
+            delegate.upstreamClosed(self)
+        } else {
+            onCloseWhileIdle?(self)
+        }
+        onCloseWhileIdle = nil
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readsPaused {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Used by the client-side handler
+
+    func write(_ part: HTTPClientRequestPart) {
+        context?.write(wrapOutboundOut(part), promise: nil)
+    }
+
+    func flush() { context?.flush() }
+
+    func pauseReads() { readsPaused = true }
+
+    func resumeReads() {
+        guard readsPaused else { return }
+        readsPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    func close() {
+        isClosed = true
+        delegate = nil
+        context?.close(promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension UpstreamConnection: Sendable {}

@@ -1,0 +1,96 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Keep-alive connections to the upstream, one pool per event loop.
+///
+/// A client connection always uses an upstream connection on its own event loop (as in NIO's connect-proxy
+/// example), so forwarding never hops threads and each pool is touched by one thread only: no locks.
+public final class UpstreamPool: Sendable {
+    private let pools: [ObjectIdentifier: NIOLoopBoundBox<LoopPool>]
+    let address: HostPort
+    let connectTimeout: TimeAmount
+
+    /// Creates one pool per loop of `group`.
+    public init(group: MultiThreadedEventLoopGroup, address: HostPort, connectTimeout: TimeAmount, maxIdle: Int) {
+        var pools: [ObjectIdentifier: NIOLoopBoundBox<LoopPool>] = [:]
+        for loop in group.makeIterator() {
+            pools[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(LoopPool(maxIdle: maxIdle), eventLoop: loop)
+        }
+        self.pools = pools
+        self.address = address
+        self.connectTimeout = connectTimeout
+    }
+
+    /// An idle pooled connection on `loop`, or a new one. Must be called on `loop`.
+    func acquire(on loop: EventLoop) -> EventLoopFuture<UpstreamConnection> {
+        let pool = pools[ObjectIdentifier(loop)]?.value
+        if let pooled = pool?.take() { return loop.makeSucceededFuture(pooled) }
+        return connect(on: loop)
+    }
+
+    /// A new connection, never a pooled one (used to retry after a stale pooled connection failed).
+    func connect(on loop: EventLoop) -> EventLoopFuture<UpstreamConnection> {
+        ClientBootstrap(group: loop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelOption(.autoRead, value: true)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(UpstreamConnection())
+                }
+            }
+            .connect(host: address.host, port: address.port)
+            .flatMapThrowing { channel in
+                try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self)
+            }
+    }
+
+    /// Returns a connection whose exchange ended cleanly. Must be called on `loop`.
+    func release(_ connection: UpstreamConnection, on loop: EventLoop) {
+        connection.delegate = nil
+        guard connection.isUsable, let pool = pools[ObjectIdentifier(loop)]?.value else {
+            connection.close()
+            return
+        }
+        pool.put(connection)
+    }
+
+    /// Closes every idle connection (shutdown).
+    func closeIdle(on loop: EventLoop) {
+        pools[ObjectIdentifier(loop)]?.value.closeAll()
+    }
+
+    final class LoopPool {
+        private var idle: [UpstreamConnection] = []
+        private let maxIdle: Int
+
+        init(maxIdle: Int) { self.maxIdle = maxIdle }
+
+        func take() -> UpstreamConnection? {
+            while let connection = idle.popLast() {
+                connection.onCloseWhileIdle = nil
+                if connection.isUsable { return connection }
+            }
+            return nil
+        }
+
+        func put(_ connection: UpstreamConnection) {
+            guard idle.count < maxIdle else {
+                connection.close()
+                return
+            }
+            connection.onCloseWhileIdle = { [weak self] closed in
+                self?.idle.removeAll { $0 === closed }
+            }
+            idle.append(connection)
+        }
+
+        func closeAll() {
+            let all = idle
+            idle.removeAll()
+            all.forEach { $0.close() }
+        }
+    }
+}

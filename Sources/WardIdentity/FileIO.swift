@@ -72,3 +72,11 @@ enum FileIO {
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 }
+
+/// Atomic file writes for callers outside the module (the CLI): temporary name in the same directory, fsync,
+/// rename. A reader sees the old file or the new one, never a half-written one.
+public enum AtomicFile {
+    public static func write(_ text: String, to path: String, mode: UInt32 = 0o644) throws(IdentityError) {
+        try FileIO.writeAtomically(Array(text.utf8), to: path, mode: mode_t(mode))
+    }
+}

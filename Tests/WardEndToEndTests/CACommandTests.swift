@@ -17,7 +17,7 @@ struct CACommandTests {
         #expect(!initOut.contains("PRIVATE KEY"))
 
         let issued = try ws.ward([
-            "ca", "issue", "spiffe://example.org/ns/prod/sa/web", "--dns", "web.example.org", "--dns", "web",
+            "ca", "issue", "spiffe://example.org/ns/prod/sa/web", "--dns", "web.example.org", "--dns", "web.internal",
         ]).stdout
         #expect(issued.contains("Issued spiffe://example.org/ns/prod/sa/web"))
         #expect(try ws.mode("certs/web/svid.key") == 0o600)

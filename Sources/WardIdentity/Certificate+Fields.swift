@@ -59,10 +59,8 @@ extension Certificate {
     /// Whether `date` falls inside the validity period.
     public func isValid(at date: Date) -> Bool { date >= notBefore && date <= notAfter }
 
-    /// The subject's public key.
+    /// The subject's public key. Throws when the algorithm is one Ward does not support (see `keyAlgorithmName`).
     public var publicKey: PublicKey {
-        // X509_get_pubkey returns a new reference; the algorithm was already accepted when the cert was used,
-        // and an unsupported one still yields a key object through `unsupportedPublicKey` below.
         get throws(IdentityError) {
             guard let pkey = X509_get_pubkey(pointer) else {
                 throw IdentityError(.malformedCertificate, "certificate public key is unreadable: \(OpenSSL.errorText())")

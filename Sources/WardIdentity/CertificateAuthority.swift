@@ -142,7 +142,7 @@ public final class CertificateAuthority: Sendable {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
         let stamp = formatter.string(from: now) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        let name = String(trustDomain.name.utf8.prefix(64 - (intermediate ? 13 : 0)))!
+        let name = String(decoding: trustDomain.name.utf8.prefix(64 - (intermediate ? 13 : 0)), as: UTF8.self)
         return [("O", "Ward"), ("CN", intermediate ? name + " intermediate" : name), ("serialNumber", stamp)]
     }
 }

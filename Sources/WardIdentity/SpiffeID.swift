@@ -40,6 +40,12 @@ public struct SpiffeID: Sendable, Hashable, Comparable, CustomStringConvertible 
         try self.init("spiffe://\(trustDomain.name)\(path)")
     }
 
+    /// An ID from parts already validated (a `TrustDomain` and a checked path).
+    init(validated trustDomain: TrustDomain, path: String) {
+        self.trustDomain = trustDomain
+        self.path = path
+    }
+
     static func validatePath(_ bytes: ArraySlice<UInt8>, in text: String) throws(SpiffeIDError) {
         guard !bytes.isEmpty else { return }
         var segmentStart = bytes.startIndex + 1
@@ -81,7 +87,7 @@ public struct TrustDomain: Sendable, Hashable, Comparable, CustomStringConvertib
     public var description: String { name }
 
     /// The trust domain's own SPIFFE ID, `spiffe://name`.
-    public var id: SpiffeID { try! SpiffeID("spiffe://\(name)") }
+    public var id: SpiffeID { SpiffeID(validated: self, path: "") }
 
     public static let maxLength = 255
 

@@ -43,7 +43,7 @@ struct CAIssueCommand: ParsableCommand {
                     "SPIFFE_ID: \(id) is not in the CA's trust domain \(ca.trustDomain) (CA in \(directory.dir))",
                     code: IdentityError.Code.invalidSpiffeID.rawValue)
             }
-            let outDir = out ?? (directory.dir + "/" + String(id.segments.last!))
+            let outDir = out ?? (directory.dir + "/" + String(id.segments.last ?? "svid"))
             if out == nil && id.segments.last == "ca" {
                 throw CLIError("SPIFFE_ID: its last segment is \"ca\", which would write into the CA directory; pass --out")
             }

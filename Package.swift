@@ -78,14 +78,18 @@ let package = Package(
             ]
         ),
 
+        // Helpers shared by test targets: running real programs, temporary directories.
+        .target(name: "WardTestSupport", path: "Tests/WardTestSupport"),
+
         .testTarget(name: "WardJSONTests", dependencies: ["WardJSON"]),
         .testTarget(name: "WardIdentityTests", dependencies: ["WardIdentity", "WardJSON"]),
         .testTarget(
             name: "WardTLSTests",
             dependencies: [
-                "WardTLS", "WardIdentity",
+                "WardTLS", "WardIdentity", "WardTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -1,0 +1,163 @@
+import COpenSSL
+import NIOCore
+
+/// One `SSL*` with its two memory BIOs: ciphertext in through `feed`, out through `drainCiphertext`.
+///
+/// Owned by exactly one `TLSHandler` and used only on its channel's event loop, so every OpenSSL call on this
+/// `SSL*` and the thread's error queue stay together. Retains its `TLSContext`, which must outlive the `SSL*`
+/// because OpenSSL's verify callback reaches the context through a raw pointer.
+final class SSLConnection {
+    let context: TLSContext
+    let ssl: OpaquePointer
+    private let readBIO: OpaquePointer
+    private let writeBIO: OpaquePointer
+
+    /// Set by the verify callback during the handshake: who the peer is, or why it was rejected.
+    var verifiedPeer: VerifiedPeer?
+    var verificationError: TLSError?
+
+    enum Outcome {
+        /// Progress needs more ciphertext from the peer.
+        case wantRead
+        /// The operation finished.
+        case complete
+        /// The peer sent close_notify.
+        case closed
+        /// A fatal error; the connection is unusable.
+        case failed(TLSError)
+    }
+
+    init?(context: TLSContext, serverName: String?) {
+        guard let ssl = SSL_new(context.sslContext) else { return nil }
+        guard let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            return nil
+        }
+        // An empty memory BIO reports "retry" rather than EOF, so OpenSSL asks for more input.
+        BIO_ctrl(readBIO, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, nil)
+        BIO_ctrl(writeBIO, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, nil)
+        SSL_set_bio(ssl, readBIO, writeBIO)  // The SSL owns both BIOs from here.
+        self.context = context
+        self.ssl = ssl
+        self.readBIO = readBIO
+        self.writeBIO = writeBIO
+        switch context.role {
+        case .server: SSL_set_accept_state(ssl)
+        case .client:
+            SSL_set_connect_state(ssl)
+            if let serverName, !serverName.isEmpty { _ = ward_SSL_set_tlsext_host_name(ssl, serverName) }
+            context.applyClientALPN(to: ssl)
+        }
+        SSL_set_ex_data(ssl, 0, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit {
+        SSL_free(ssl)
+    }
+
+    /// Hands ciphertext received from the network to OpenSSL.
+    func feed(_ buffer: inout ByteBuffer) {
+        buffer.withUnsafeReadableBytes { bytes in
+            if let base = bytes.baseAddress, bytes.count > 0 {
+                _ = BIO_write(readBIO, base, Int32(bytes.count))
+            }
+        }
+        buffer.moveReaderIndex(to: buffer.writerIndex)
+    }
+
+    /// Ciphertext OpenSSL produced for the network, or nil.
+    func drainCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
+        let pending = BIO_ctrl_pending(writeBIO)
+        guard pending > 0 else { return nil }
+        var out = allocator.buffer(capacity: pending)
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { bytes in
+            Int(max(0, BIO_read(writeBIO, bytes.baseAddress, Int32(pending))))
+        }
+        return out
+    }
+
+    func doHandshake() -> Outcome {
+        ERR_clear_error()
+        let rc = SSL_do_handshake(ssl)
+        return rc == 1 ? .complete : outcome(for: rc, during: "handshake")
+    }
+
+    /// Decrypts as much application data as is available into `buffer`.
+    func readPlaintext(into buffer: inout ByteBuffer) -> Outcome {
+        while true {
+            ERR_clear_error()
+            var rc: Int32 = 0
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { bytes in
+                rc = SSL_read(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max))))
+                return rc > 0 ? Int(rc) : 0
+            }
+            if rc <= 0 { return outcome(for: rc, during: "read") }
+        }
+    }
+
+    /// Encrypts `bytes` (all of them: memory BIOs never refuse a write).
+    func writePlaintext(_ bytes: UnsafeRawBufferPointer) -> Outcome {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return .complete }
+        var offset = 0
+        while offset < bytes.count {
+            ERR_clear_error()
+            let chunk = Int32(min(bytes.count - offset, Int(Int32.max)))
+            let rc = SSL_write(ssl, base + offset, chunk)
+            if rc <= 0 { return outcome(for: rc, during: "write") }
+            offset += Int(rc)
+        }
+        return .complete
+    }
+
+    /// Queues close_notify.
+    func shutdown() {
+        ERR_clear_error()
+        _ = SSL_shutdown(ssl)
+        ERR_clear_error()
+    }
+
+    private func outcome(for rc: Int32, during operation: String) -> Outcome {
+        let error = SSL_get_error(ssl, rc)
+        switch error {
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            return .wantRead
+        case SSL_ERROR_ZERO_RETURN:
+            return .closed
+        default:
+            if let verificationError {
+                ERR_clear_error()
+                return .failed(verificationError)
+            }
+            let reasonCode = OpenSSLErrors.peekReason()
+            let reason = OpenSSLErrors.drain(fallback: "SSL error \(error) during \(operation)")
+            if reasonCode == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE {
+                return .failed(TLSError(.noPeerCertificate, "the peer did not send a client certificate"))
+            }
+            let code: TLSError.Code = operation == "handshake" ? .handshakeFailed : .io
+            return .failed(TLSError(code, "\(operation) failed: \(reason)"))
+        }
+    }
+
+    /// The negotiated ALPN protocol, if any.
+    var negotiatedALPN: String? {
+        var data: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
+    /// The SNI name the client sent (server side) or requested (client side).
+    var serverName: String? {
+        guard let name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) else { return nil }
+        return String(cString: name)
+    }
+
+    /// "TLSv1.3" and the like.
+    var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
+
+    var cipher: String {
+        guard let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_get_name(cipher) else { return "" }
+        return String(cString: name)
+    }
+}

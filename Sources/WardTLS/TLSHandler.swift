@@ -1,0 +1,301 @@
+import COpenSSL
+import NIOCore
+
+/// Runs TLS through OpenSSL 3 on a NIO channel, as server or client, with SPIFFE peer verification.
+///
+/// Place it first in the pipeline. Inbound it turns ciphertext into plaintext `ByteBuffer`s, outbound the
+/// reverse. After a successful handshake it fires a `TLSHandshakeCompleted` user event carrying the verified
+/// peer; every failure is fired as a `TLSError` through `errorCaught` and the connection is closed.
+///
+/// Writes are queued and encrypted only on `flush`, small ones coalesced into one TLS record. The context is
+/// read once from the `TLSContextProvider` when the connection starts, so a context swap never touches an open
+/// connection.
+public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, RemovableChannelHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    private let provider: TLSContextProvider
+    private let serverName: String?
+    private var state = TLSConnectionState()
+    private var connection: SSLConnection?
+    private var pendingWrites: [(buffer: ByteBuffer, promise: EventLoopPromise<Void>?)] = []
+    private var plaintext: ByteBuffer?
+    private var handshakeTimer: Scheduled<Void>?
+
+    /// Largest plaintext chunk encrypted at once, so the write BIO stays small for big transfers.
+    private static let encryptChunk = 64 * 1024
+    /// Writes smaller than this are coalesced into one TLS record.
+    private static let coalesceLimit = 16 * 1024
+
+    /// - Parameters:
+    ///   - provider: where the current context comes from (shared by all connections).
+    ///   - serverName: SNI to send (client role only).
+    public init(provider: TLSContextProvider, serverName: String? = nil) {
+        self.provider = provider
+        self.serverName = serverName
+    }
+
+    // MARK: Lifecycle
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { start(context: context) }
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard state.beginHandshake() else { return }
+        let tlsContext = provider.current
+        guard let connection = SSLConnection(context: tlsContext, serverName: serverName) else {
+            fail(context: context, TLSError(.handshakeFailed, "could not create a TLS connection"))
+            return
+        }
+        self.connection = connection
+        let timeout = tlsContext.configuration.handshakeTimeout
+        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+            guard state.isHandshaking else { return }
+            fail(context: context, TLSError(.handshakeTimeout, "no TLS handshake within \(timeout.nanoseconds / 1_000_000) ms"))
+        }
+        if tlsContext.role == .client { advance(context: context) }
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        switch state.peerClosedTransport() {
+        case .handshakeInterrupted:
+            context.fireErrorCaught(TLSError(.handshakeFailed, "the peer closed the connection during the handshake"))
+        case .unclean:
+            context.fireErrorCaught(TLSError(.uncleanShutdown, "the peer closed the connection without close_notify"))
+        case .clean:
+            break
+        }
+        failPendingWrites(TLSError(.io, "the connection closed"))
+        context.fireChannelInactive()
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        failPendingWrites(TLSError(.io, "the TLS handler was removed"))
+    }
+
+    // MARK: Inbound
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        guard let connection, state.acceptsInput else { return }
+        connection.feed(&buffer)
+        advance(context: context)
+    }
+
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        deliverPlaintext(context: context)
+        context.fireChannelReadComplete()
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed, state.isActive {
+            // TCP EOF without close_notify: a truncation as far as TLS is concerned.
+            deliverPlaintext(context: context)
+            _ = state.peerClosedTransport()
+            context.fireErrorCaught(TLSError(.uncleanShutdown, "the peer closed its side without close_notify"))
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Drives the handshake or decrypts, then sends whatever OpenSSL produced.
+    private func advance(context: ChannelHandlerContext) {
+        guard let connection else { return }
+        if state.isHandshaking {
+            let outcome = connection.doHandshake()
+            sendCiphertext(context: context, flush: true)
+            switch outcome {
+            case .wantRead: return
+            case .closed:
+                fail(context: context, TLSError(.handshakeFailed, "the peer closed TLS during the handshake"))
+                return
+            case .failed(let error):
+                fail(context: context, error)
+                return
+            case .complete:
+                completeHandshake(context: context, connection: connection)
+            }
+        }
+        guard state.isActive || state.isClosing else { return }
+        // Take the buffer out so appending to it never copies (copy-on-write).
+        var buffer = plaintext ?? context.channel.allocator.buffer(capacity: 0)
+        plaintext = nil
+        let outcome = connection.readPlaintext(into: &buffer)
+        plaintext = buffer.readableBytes > 0 ? buffer : nil
+        sendCiphertext(context: context, flush: true)
+        switch outcome {
+        case .wantRead, .complete: break
+        case .closed: receivedCloseNotify(context: context)
+        case .failed(let error): fail(context: context, error)
+        }
+    }
+
+    private func completeHandshake(context: ChannelHandlerContext, connection: SSLConnection) {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+        state.handshakeCompleted()
+        let event = TLSHandshakeCompleted(
+            peer: connection.verifiedPeer,
+            alpn: connection.negotiatedALPN,
+            serverName: connection.serverName,
+            protocolVersion: connection.protocolVersion,
+            cipher: connection.cipher
+        )
+        context.fireUserInboundEventTriggered(event)
+        if !pendingWrites.isEmpty { flush(context: context) }
+    }
+
+    private func deliverPlaintext(context: ChannelHandlerContext) {
+        guard let buffer = plaintext else { return }
+        plaintext = nil
+        context.fireChannelRead(wrapInboundOut(buffer))
+    }
+
+    private func receivedCloseNotify(context: ChannelHandlerContext) {
+        deliverPlaintext(context: context)
+        context.fireChannelReadComplete()
+        state.receivedCloseNotify()
+        let halfClosure = (try? context.channel.syncOptions?.getOption(.allowRemoteHalfClosure)) ?? false
+        if halfClosure {
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        } else {
+            close(context: context, mode: .all, promise: nil)
+        }
+    }
+
+    // MARK: Outbound
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard state.acceptsWrites else {
+            promise?.fail(TLSError(.io, "write on a closed TLS connection"))
+            return
+        }
+        pendingWrites.append((unwrapOutboundIn(data), promise))
+    }
+
+    public func flush(context: ChannelHandlerContext) {
+        guard state.isActive, let connection, !pendingWrites.isEmpty else { return }
+        let writes = pendingWrites
+        pendingWrites.removeAll(keepingCapacity: true)
+        var coalesced: ByteBuffer?
+        var coalescedPromises: [EventLoopPromise<Void>] = []
+
+        func encryptCoalesced() -> Bool {
+            guard var buffer = coalesced else { return true }
+            coalesced = nil
+            let promises = coalescedPromises
+            coalescedPromises.removeAll()
+            return encrypt(context: context, connection: connection, &buffer, promises: promises)
+        }
+
+        for (buffer, promise) in writes {
+            if buffer.readableBytes < Self.coalesceLimit
+                && (coalesced?.readableBytes ?? 0) + buffer.readableBytes <= Self.coalesceLimit
+            {
+                if coalesced == nil {
+                    coalesced = buffer
+                } else {
+                    var incoming = buffer
+                    coalesced!.writeBuffer(&incoming)
+                }
+                if let promise { coalescedPromises.append(promise) }
+                continue
+            }
+            guard encryptCoalesced() else { return }
+            var big = buffer
+            guard encrypt(context: context, connection: connection, &big, promises: promise.map { [$0] } ?? [])
+            else { return }
+        }
+        guard encryptCoalesced() else { return }
+        context.flush()
+    }
+
+    /// Encrypts `buffer` in chunks, writing ciphertext as it goes; the last write completes `promises`.
+    private func encrypt(
+        context: ChannelHandlerContext, connection: SSLConnection, _ buffer: inout ByteBuffer,
+        promises: [EventLoopPromise<Void>]
+    ) -> Bool {
+        while buffer.readableBytes > 0 {
+            let count = min(buffer.readableBytes, Self.encryptChunk)
+            let outcome = buffer.readWithUnsafeReadableBytes { bytes in
+                (count, connection.writePlaintext(UnsafeRawBufferPointer(rebasing: bytes.prefix(count))))
+            }
+            if case .failed(let error) = outcome {
+                promises.forEach { $0.fail(error) }
+                fail(context: context, error)
+                return false
+            }
+            let last = buffer.readableBytes == 0
+            guard let cipher = connection.drainCiphertext(allocator: context.channel.allocator) else { continue }
+            if last, !promises.isEmpty {
+                let promise = context.eventLoop.makePromise(of: Void.self)
+                promises.forEach { promise.futureResult.cascade(to: $0) }
+                context.write(wrapOutboundOut(cipher), promise: promise)
+            } else {
+                context.write(wrapOutboundOut(cipher), promise: nil)
+            }
+        }
+        return true
+    }
+
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        switch mode {
+        case .input:
+            context.close(mode: mode, promise: promise)
+        case .output, .all:
+            guard let connection, state.beginClose(mode: mode) else {
+                context.close(mode: mode, promise: promise)
+                return
+            }
+            flush(context: context)
+            connection.shutdown()
+            guard let cipher = connection.drainCiphertext(allocator: context.channel.allocator) else {
+                context.close(mode: mode, promise: promise)
+                return
+            }
+            // Let close_notify reach the socket before closing it.
+            context.writeAndFlush(wrapOutboundOut(cipher)).assumeIsolated().whenComplete { _ in
+                context.close(mode: mode, promise: promise)
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    private func sendCiphertext(context: ChannelHandlerContext, flush: Bool) {
+        guard let connection, let cipher = connection.drainCiphertext(allocator: context.channel.allocator) else {
+            return
+        }
+        context.write(wrapOutboundOut(cipher), promise: nil)
+        if flush { context.flush() }
+    }
+
+    private func fail(context: ChannelHandlerContext, _ error: TLSError) {
+        guard state.fail() else { return }
+        handshakeTimer?.cancel()
+        sendCiphertext(context: context, flush: true)  // an alert, if OpenSSL produced one
+        failPendingWrites(error)
+        context.fireErrorCaught(error)
+        context.close(promise: nil)
+    }
+
+    private func failPendingWrites(_ error: TLSError) {
+        let writes = pendingWrites
+        pendingWrites.removeAll()
+        writes.forEach { $0.promise?.fail(error) }
+    }
+}
+
+@available(*, unavailable)
+extension TLSHandler: Sendable {}

@@ -119,7 +119,7 @@ extension ProxyConfig {
 
     static func resolve(_ path: String, against base: String) -> String {
         if path.hasPrefix("/") { return path }
-        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true)).standardized.path
+        return URL(fileURLWithPath: base, isDirectory: true).appendingPathComponent(path).standardized.path
     }
 
     /// The configuration as JSON for `/config` (paths and settings; never key material).

@@ -36,6 +36,12 @@ extension InboundHTTPHandler {
             answerLocally(.badRequest, reason: error.code, close: closeIfRefused)
             return
         }
+        // Path parameters (`/admin;x`) are one segment to the policy but `/admin` to many servers (Tomcat,
+        // Spring): refuse them rather than authorize one path and forward another.
+        if normalized.path.utf8.contains(UInt8(ascii: ";")) {
+            answerLocally(.badRequest, reason: "path.semicolon", close: closeIfRefused)
+            return
+        }
         record?.path = normalized.path
         guard let decider = currentDecider() else {
             answerLocally(.forbidden, reason: "no_peer", close: true)

@@ -155,10 +155,11 @@ public final class AccessLog: Sendable {
 
     /// RFC 3339 UTC with milliseconds, without Foundation's formatters (they are slow and not needed).
     static func timestamp(_ seconds: Double) -> String {
-        var time = time_t(seconds)
+        let totalMillis = Int64((seconds * 1000).rounded())
+        var time = time_t(totalMillis / 1000)
         var parts = tm()
         gmtime_r(&time, &parts)
-        let millis = Int((seconds - Double(time)) * 1000)
+        let millis = Int(totalMillis % 1000)
         func pad(_ value: Int32, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import WardJSON
+
+@Suite("ward proxy: upstream failures", .serialized)
+struct ProxyUpstreamFailureTests {
+    @Test func upstreamDownIs503() throws {
+        let harness = try ProxyHarness(startUpstream: false)
+        defer { harness.stop() }
+        let response = harness.curl(as: "ns/shop/sa/frontend", "/orders/1")
+        #expect(response.status == 503)
+        #expect(harness.metric(#"ward_upstream_errors_total{kind="unavailable"}"#) >= 1)
+        let log = harness.accessLog()
+        #expect(log.last?["reason"] == .string("upstream_unavailable"))
+        // Denied requests are still denied, not 503: the decision comes first.
+        #expect(harness.curl(as: "ns/shop/sa/payments", "/orders/1").status == 403)
+        // The upstream comes up: requests flow.
+        try harness.startUpstreamServer()
+        #expect(harness.curl(as: "ns/shop/sa/frontend", "/orders/1").status == 200)
+    }
+
+    @Test func slowUpstreamIs504AfterTheTimeout() throws {
+        let harness = try ProxyHarness(extraArgs: ["--upstream-timeout", "1"])
+        defer { harness.stop() }
+        let start = Date()
+        let response = harness.curl(as: "ns/shop/sa/frontend", "/slow", ["-H", "x-delay: 4"])
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(response.status == 504)
+        #expect(elapsed < 3.5)
+        #expect(harness.metric(#"ward_upstream_errors_total{kind="timeout"}"#) == 1)
+        // Within the timeout: fine.
+        #expect(harness.curl(as: "ns/shop/sa/frontend", "/slow", ["-H", "x-delay: 0.2"]).status == 200)
+        #expect(harness.accessLog(waitFor: 2).contains { $0["reason"] == .string("upstream_timeout") })
+    }
+
+    @Test func upstreamRestartIsSurvivedByThePool() throws {
+        let harness = try ProxyHarness()
+        defer { harness.stop() }
+        #expect(harness.curl(as: "ns/shop/sa/frontend", "/orders/1").status == 200)
+        // Pooled connections go stale when the upstream restarts; the next request must not fail.
+        harness.upstream?.kill()
+        try harness.startUpstreamServer()
+        for _ in 0..<3 { #expect(harness.curl(as: "ns/shop/sa/frontend", "/orders/1").status == 200) }
+    }
+}

@@ -1,0 +1,51 @@
+import NIOHTTP1
+import Testing
+
+@testable import WardProxy
+
+@Suite("Request framing and header rewriting")
+struct HTTPRulesTests {
+    private func framing(_ pairs: [(String, String)]) -> BodyFraming { BodyFraming(HTTPHeaders(pairs)) }
+
+    @Test func acceptsPlainFraming() {
+        #expect(framing([]).problem == nil)
+        #expect(framing([]).hasBody == false)
+        #expect(framing([("Content-Length", "10")]).contentLength == 10)
+        #expect(framing([("Content-Length", "10"), ("content-length", "10")]).problem == nil)
+        #expect(framing([("Transfer-Encoding", "Chunked")]).isChunked)
+    }
+
+    @Test func refusesAmbiguousFraming() {
+        #expect(framing([("Content-Length", "3"), ("Transfer-Encoding", "chunked")]).problem != nil)
+        #expect(framing([("Content-Length", "3"), ("Content-Length", "4")]).problem == "conflicting_content_length")
+        #expect(framing([("Content-Length", "3, 4")]).problem == "conflicting_content_length")
+        #expect(framing([("Content-Length", "-1")]).problem == "conflicting_content_length")
+        #expect(framing([("Transfer-Encoding", "gzip, chunked")]).problem == "unsupported_transfer_encoding")
+        #expect(framing([("Transfer-Encoding", "identity")]).problem == "unsupported_transfer_encoding")
+    }
+
+    @Test func refusedBodiesCloseWhenTooBigOrAwaited() {
+        #expect(!framing([("Content-Length", "100")]).mustCloseIfRefused(expectContinue: false))
+        #expect(framing([("Content-Length", "100")]).mustCloseIfRefused(expectContinue: true))
+        #expect(framing([("Content-Length", "\(1 << 30)")]).mustCloseIfRefused(expectContinue: false))
+        #expect(framing([("Transfer-Encoding", "chunked")]).mustCloseIfRefused(expectContinue: false))
+        #expect(!framing([]).mustCloseIfRefused(expectContinue: true))
+    }
+
+    @Test func stripsHopByHopHeaders() {
+        var headers = HTTPHeaders([
+            ("Connection", "keep-alive, X-Secret-Hop"), ("X-Secret-Hop", "1"), ("Keep-Alive", "timeout=5"),
+            ("TE", "trailers"), ("Upgrade", "h2c"), ("Proxy-Authorization", "Basic x"), ("Transfer-Encoding", "chunked"),
+            ("Host", "a"), ("X-End-To-End", "kept"),
+        ])
+        HopByHop.strip(&headers)
+        #expect(headers.map(\.name) == ["Host", "X-End-To-End"])
+    }
+
+    @Test func forwardedClientCertIsEnvoyFormat() throws {
+        let peer = PeerInfo(spiffeID: try .init("spiffe://example.org/a"), leafSHA256: "ab12", serverName: nil)
+        #expect(
+            ForwardedClientCert.value(localID: "spiffe://example.org/b", peer: peer)
+                == "By=spiffe://example.org/b;Hash=ab12;URI=spiffe://example.org/a")
+    }
+}

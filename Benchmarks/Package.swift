@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import Foundation
+import PackageDescription
+
+// SwiftPM names a path dependency after its directory, which differs between clones.
+let ward = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+// Benchmark programs, kept apart from the main package so CI's test build stays small.
+let package = Package(
+    name: "WardBenchmarks",
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        // A TLS server on one event loop thread: handshakes for `openssl s_time`, bulk bytes for throughput.
+        .executableTarget(
+            name: "ward-tls-bench",
+            dependencies: [
+                .product(name: "WardTLS", package: ward),
+                .product(name: "WardIdentity", package: ward),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

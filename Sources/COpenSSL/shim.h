@@ -63,6 +63,42 @@ static inline void ward_sk_X509_EXTENSION_pop_free(STACK_OF(X509_EXTENSION) *sk)
 
 static inline unsigned long ward_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
 
+// MARK: - Legacy EC public keys (issuance fast path)
+
+// OpenSSL 3.0's X509_set_pubkey() encodes a provider key to DER and decodes it back (building encoder and decoder
+// contexts each time: most of the cost of issuing a certificate). Keys with a legacy method take the direct
+// encoding path. This returns a new public-only legacy EC key equal to `pkey`'s public half, or NULL. Uses
+// APIs deprecated in 3.0, hence the pragmas; keep every such use here.
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+static inline EVP_PKEY *ward_legacy_ec_public_key(const EVP_PKEY *pkey) {
+    const EC_KEY *ec = EVP_PKEY_get0_EC_KEY(pkey);
+    if (ec == NULL) return NULL;
+    EC_KEY *pub = EC_KEY_new();
+    EVP_PKEY *out = EVP_PKEY_new();
+    if (pub == NULL || out == NULL || EC_KEY_set_group(pub, EC_KEY_get0_group(ec)) != 1
+        || EC_KEY_set_public_key(pub, EC_KEY_get0_public_key(ec)) != 1 || EVP_PKEY_assign_EC_KEY(out, pub) != 1) {
+        EC_KEY_free(pub);
+        EVP_PKEY_free(out);
+        return NULL;
+    }
+    return out;
+}
+
+// A new legacy EC key pair on curve `nid` (NID_X9_62_prime256v1, NID_secp384r1), or NULL: one EC_GROUP
+// construction instead of the provider path's keygen plus export (see above).
+static inline EVP_PKEY *ward_legacy_ec_generate(int nid) {
+    EC_KEY *key = EC_KEY_new_by_curve_name(nid);
+    EVP_PKEY *out = EVP_PKEY_new();
+    if (key == NULL || out == NULL || EC_KEY_generate_key(key) != 1 || EVP_PKEY_assign_EC_KEY(out, key) != 1) {
+        EC_KEY_free(key);
+        EVP_PKEY_free(out);
+        return NULL;
+    }
+    return out;
+}
+#pragma clang diagnostic pop
+
 // MARK: - SSL (TLS module)
 
 static inline long ward_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }

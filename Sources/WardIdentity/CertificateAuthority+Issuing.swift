@@ -6,10 +6,10 @@ extension CertificateAuthority {
     public func issueSVID(
         id: SpiffeID, keyType: KeyType = .default, ttl: TTL, dnsNames: [String] = [], now: Date = Date()
     ) throws(IdentityError) -> X509SVID {
-        try checkRequest(id: id, ttl: ttl, dnsNames: dnsNames, now: now)
+        try checkRequest(id: id, ttl: ttl, dnsNames: dnsNames, now: now)  // before spending time on a key
         let key = try PrivateKey(generating: keyType)
         let chain = try issue(id: id, publicKey: key.publicKey, ttl: ttl, dnsNames: dnsNames, now: now)
-        return try X509SVID(chain: chain, privateKey: key)
+        return X509SVID(issued: id, chain: chain, privateKey: key)
     }
 
     /// Issues an X.509-SVID for the public key in `request`, after checking the request's signature (proof the
@@ -21,7 +21,7 @@ extension CertificateAuthority {
             throw IdentityError(.badRequestSignature, "the CSR's signature does not verify with its public key")
         }
         let chain = try issue(id: id, publicKey: try request.publicKey, ttl: ttl, dnsNames: dnsNames, now: now)
-        return try X509SVID(chain: chain, privateKey: nil)
+        return X509SVID(issued: id, chain: chain, privateKey: nil)
     }
 
     /// Issues a leaf certificate for `publicKey` and returns the chain to present (leaf first).

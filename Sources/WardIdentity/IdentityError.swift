@@ -26,6 +26,7 @@ public struct IdentityError: Error, Sendable, Equatable, CustomStringConvertible
         case caExists = "ca.exists"
         case invalidCA = "ca.invalid"
         case malformedBundle = "bundle.malformed"
+        case malformedLog = "issuance_log.malformed"
         case openssl = "openssl.failure"
         // SVID verification
         case expired = "svid.expired"

@@ -104,10 +104,10 @@ public struct IssuanceLog: Sendable {
             do {
                 json = try JSONValue.parse(bytes: Array(line), source: "\(path):\(index + 1)")
             } catch {
-                throw IdentityError(.malformedBundle, "\(path):\(index + 1): malformed issuance record: \(error.message)")
+                throw IdentityError(.malformedLog, "\(path):\(index + 1): malformed issuance record: \(error.message)")
             }
             guard let record = Record(json: json) else {
-                throw IdentityError(.malformedBundle, "\(path):\(index + 1): issuance record misses fields")
+                throw IdentityError(.malformedLog, "\(path):\(index + 1): issuance record misses fields")
             }
             records.append(record)
         }

@@ -27,6 +27,13 @@ public struct X509SVID: Sendable {
         self.privateKey = privateKey
     }
 
+    /// An SVID the CA has just built (already known to be well-formed): skips re-checking.
+    init(issued id: SpiffeID, chain: [Certificate], privateKey: PrivateKey?) {
+        self.id = id
+        self.chain = chain
+        self.privateKey = privateKey
+    }
+
     /// Loads `svid.pem` (leaf then intermediates) and `svid.key`, checking they belong together.
     public static func load(certificateFile: String, keyFile: String) throws(IdentityError) -> X509SVID {
         let chain = try Certificate.chain(contentsOfFile: certificateFile)

@@ -37,6 +37,9 @@ struct CACommandTests {
         // pkilint reports nothing but the known spiffe-URI finding, on the leaf and on the CA.
         #expect(try ws.pkilintFindings("certs/web/svid.pem") == [])
         #expect(try ws.pkilintFindings("certs/ca/ca.pem") == [])
+        let pair = try WardProcess.run(
+            "lint_pkix_signer_signee_cert_chain", ["lint", "certs/ca/ca.pem", "certs/web/svid.pem"], cwd: ws.dir)
+        #expect(pair.status == 0 && pair.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(pair.stdout)")
 
         // ward ca bundle prints both forms; --json output of issue is JSON.
         #expect(try ws.ward(["ca", "bundle"]).stdout == (try ws.read("certs/bundle.pem")))

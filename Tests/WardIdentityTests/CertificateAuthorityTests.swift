@@ -49,6 +49,13 @@ struct CertificateAuthorityTests {
         let verified = try SVIDVerifier(bundles: [ca.bundle()]).verify(svid.chain)
         #expect(verified.id == id)
         #expect(verified.path.last == root)
+        // openssl agrees, in strict mode.
+        let dir = try TestSupport.temporaryDirectory()
+        defer { TestSupport.remove(dir) }
+        try TestSupport.write(root.pem, "\(dir)/root.pem")
+        try TestSupport.write(svid.chainPEM, "\(dir)/svid.pem")
+        let out = try TestSupport.openssl(["verify", "-x509_strict", "-CAfile", "root.pem", "svid.pem"], in: dir)
+        #expect(out.contains("svid.pem: OK"))
     }
 
     @Test func serialsAreRandom() throws {

@@ -1,9 +1,15 @@
 /// Building a `DecisionTable` from a validated policy set.
 extension DecisionTable {
     /// Compiles the policies of `set` that apply to the workload `target` (a SPIFFE ID).
-    public init(compiling set: PolicySet, target: String) {
+    public convenience init(compiling set: PolicySet, target: String) {
+        self.init(compiling: set, target: target, maxHits: 16, maxWords: 64)
+    }
+
+    /// As `init(compiling:target:)`, with the evaluator's stack limits chosen (tests use tiny ones).
+    convenience init(compiling set: PolicySet, target: String, maxHits: Int, maxWords: Int) {
         var builder = TableBuilder(target: target, policies: set.policies(for: target))
-        self = builder.build()
+        let t = builder.build()
+        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparseStart: t.sparseStart, sparseWords: t.sparseWords, sparseBits: t.sparseBits, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords)
     }
 }
 
@@ -98,7 +104,7 @@ private struct TableBuilder {
         }
 
         // Paths.
-        var trie = PathTrie()
+        var trie = PathTrieBuilder()
         var pathSuffixIndex: [String: Int32] = [:]
         let pathAny = newSet()
         for (c, op) in clauseOps.enumerated() {
@@ -110,14 +116,14 @@ private struct TableBuilder {
                 switch pattern {
                 case .present: setBit(pathAny, c)
                 case .exact(let path):
-                    let node = trie.node(for: PathTrie.literalSegments(path))
+                    let node = trie.node(for: PathTrieBuilder.literalSegments(path))
                     var set = trie.exactSet(node)
                     if set < 0 { set = newSet(); trie.setExact(node, set) }
                     setBit(set, c)
                 case .prefix(let prefix):
                     let slash = prefix.utf8.lastIndex(of: UInt8(ascii: "/"))!
                     let dirs = String(prefix[..<slash])
-                    let node = dirs.isEmpty ? 0 : trie.node(for: PathTrie.literalSegments(dirs))
+                    let node = dirs.isEmpty ? 0 : trie.node(for: PathTrieBuilder.literalSegments(dirs))
                     let partial = Array(prefix.utf8[prefix.utf8.index(after: slash)...])
                     var set = trie.prefixSet(node, partial)
                     if set < 0 { set = newSet(); trie.addPrefix(node, partial, set) }
@@ -141,6 +147,8 @@ private struct TableBuilder {
                 }
             }
         }
+
+        trie.finalize()
 
         // Hosts.
         var hostExact = ByteKeyTable(caseInsensitive: true)
@@ -204,14 +212,28 @@ private struct TableBuilder {
             return Clause(rule: Int32(clauseRule[c]), hasResidual: !notPaths.isEmpty || !notHosts.isEmpty || headers,
                 notPaths: notPaths, notHosts: notHosts)
         }
+        var sparseStart: [Int32] = [0]
+        var sparseWords: [Int32] = []
+        var sparseBits: [UInt64] = []
+        for base in stride(from: 0, to: arena.count, by: wordCount) {
+            for w in 0..<wordCount where arena[base + w] != 0 {
+                sparseWords.append(Int32(w))
+                sparseBits.append(arena[base + w])
+            }
+            sparseStart.append(Int32(sparseWords.count))
+        }
+        let pathAnyWords = (0..<wordCount).filter { arena[Int(pathAny) + $0] != 0 }.count
+        let hasHostConstraints = clauseOps.contains { !($0?.hosts.isEmpty ?? true) }
+        var residualBits = [UInt64](repeating: 0, count: wordCount)
+        for (c, clause) in clauses.enumerated() where clause.hasResidual { residualBits[c >> 6] |= 1 << UInt64(c & 63) }
         return DecisionTable(target: target, policies: policies.map { ($0.name, $0.mode) }, rules: rules,
-            clauses: clauses, wordCount: wordCount, allowStart: allowStart, dryRunStart: dryRunStart, arena: arena,
-            methodNames: methodNames.map { Array($0.utf8) }, methodSets: methodSets, ports: ports, portSets: portSets,
-            pathTrie: trie, pathSuffixes: pathSuffixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
-            pathAny: pathAny, hostExact: hostExact,
+            clauses: clauses, residualBits: residualBits, wordCount: wordCount, allowStart: allowStart, dryRunStart: dryRunStart, arena: arena,
+            sparseStart: sparseStart, sparseWords: sparseWords, sparseBits: sparseBits, methodNames: methodNames.map { Array($0.utf8) }, methodSets: methodSets, ports: ports, portSets: portSets,
+            pathTrie: trie.frozen(), pathSuffixes: pathSuffixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
+            pathAny: pathAny, pathAnyWords: pathAnyWords, hostExact: hostExact,
             hostPrefixes: hostPrefixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
             hostSuffixes: hostSuffixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
-            hostAny: hostAny, hostPresent: hostPresent, principalPatterns: principalPatterns,
+            hasHostConstraints: hasHostConstraints, hostAny: hostAny, hostPresent: hostPresent, principalPatterns: principalPatterns,
             hasDryRun: dryRunStart < clauseOps.count)
     }
 }

@@ -24,10 +24,112 @@ extension DecisionTable {
 
     /// Decides one request on a connection resolved with `resolve`. Allocation-free unless a dry-run policy
     /// matches (its results are collected in an array).
+    ///
+    /// Usually driven by the path: the few bitset words where the matching path patterns have bits are ANDed
+    /// with the peer, method, port and host sets. When a path hits too many words it falls back to ANDing
+    /// across every word the peer is active in.
     public func decide(_ request: RequestFacts, peer: PeerView) -> Decision {
         if peer.active.isEmpty { return .defaultDeny }
-        let methodSet = methodSets[methodIndex(request.method)]
-        let portSet = portSets[portIndex(request.port)]
+        let methodSet = Int(methodSets[methodIndex(request.method)])
+        let portSet = Int(portSets[portIndex(request.port)])
+        let words = wordCount
+        let usePorts = !ports.isEmpty
+        let hostless = request.hostWithoutPort.map { $0.isEmpty } ?? true
+        return arena.withUnsafeBufferPointer { arena in
+            peer.bits.withUnsafeBufferPointer { peerBits in
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * maxHits + maxWords) { scratch in
+                    // Path hits (set offsets), then host hits, then candidate words.
+                    var pathHits = 0
+                    var overflow = false  // more hits than fit on the stack: use the dense form
+                    if pathAnyWords > 0 {
+                        scratch[0] = pathAny
+                        pathHits = 1
+                    }
+                    var path = request.path
+                    path.withUTF8 { bytes in
+                        let hitBuffer = UnsafeMutableBufferPointer(rebasing: scratch[0..<maxHits])
+                        if !pathTrie.collect(bytes, into: hitBuffer, count: &pathHits) { overflow = true }
+                        for entry in pathSuffixes where endsWith(bytes, entry.suffix) {
+                            if pathHits < maxHits { scratch[pathHits] = entry.set; pathHits += 1 } else { overflow = true }
+                        }
+                    }
+                    var hostHits = 0
+                    if hasHostConstraints, !hostless, var host = request.hostWithoutPort {
+                        host.withUTF8 { bytes in
+                            let exact = hostExact.lookup(bytes, parent: 0)
+                            func add(_ set: Int32) {
+                                if hostHits < maxHits { scratch[maxHits + hostHits] = set; hostHits += 1 } else { overflow = true }
+                            }
+                            add(hostPresent)
+                            if exact >= 0 { add(exact) }
+                            for entry in hostPrefixes where startsWithFolded(bytes, entry.prefix) { add(entry.set) }
+                            for entry in hostSuffixes where endsWithFolded(bytes, entry.suffix) { add(entry.set) }
+                        }
+                    }
+                    @inline(__always) func hostMask(_ w: Int) -> UInt64 {
+                        guard hasHostConstraints else { return ~0 }
+                        var mask = arena[Int(hostAny) + w]
+                        for i in 0..<hostHits { mask |= arena[Int(scratch[maxHits + i]) + w] }
+                        return mask
+                    }
+                    if overflow { return denseDecide(request, peer: peer, methodSet: methodSet, portSet: portSet) }
+                    // Candidate words: the hit path sets' non-zero words with their bits, merged in word order.
+                    return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: maxWords) { candidateBits in
+                        let wordBase = 2 * maxHits
+                        var candidates = 0
+                        for i in 0..<pathHits {
+                            let id = Int(scratch[i]) / words
+                            let from = Int(sparseStart[id])
+                            let to = Int(sparseStart[id + 1])
+                            if candidates + (to - from) > maxWords {
+                                // Too many words: AND across the peer's active words instead.
+                                return peer.active.withUnsafeBufferPointer { active in
+                                    scan(request, words: active) { w in
+                                        var pathMask: UInt64 = 0
+                                        for i in 0..<pathHits { pathMask |= arena[Int(scratch[i]) + w] }
+                                        return peerBits[w] & arena[methodSet + w] & arena[portSet + w] & pathMask & hostMask(w)
+                                    }
+                                }
+                            }
+                            for k in from..<to {
+                                // Insertion into the sorted, merged candidate list.
+                                let word = sparseWords[k]
+                                let bits = sparseBits[k]
+                                var j = candidates
+                                while j > 0 && scratch[wordBase + j - 1] > word { j -= 1 }
+                                if j > 0 && scratch[wordBase + j - 1] == word {
+                                    candidateBits[j - 1] |= bits
+                                    continue
+                                }
+                                var m = candidates
+                                while m > j {
+                                    scratch[wordBase + m] = scratch[wordBase + m - 1]
+                                    candidateBits[m] = candidateBits[m - 1]
+                                    m -= 1
+                                }
+                                scratch[wordBase + j] = word
+                                candidateBits[j] = bits
+                                candidates += 1
+                            }
+                        }
+                        var index = 0
+                        return scan(request, words: UnsafeBufferPointer(rebasing: scratch[wordBase..<wordBase + candidates])) { w in
+                            // `scan` visits the candidate words in order, so `index` follows it.
+                            while Int(scratch[wordBase + index]) != w { index += 1 }
+                            let peerWord = peerBits[w]
+                            if peerWord == 0 { return 0 }
+                            let portMask = usePorts ? arena[portSet + w] : ~0
+                            return peerWord & candidateBits[index] & arena[methodSet + w] & portMask & hostMask(w)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+
+    /// The dense form: every set ORed over all the peer's active words (used when hits overflow the stack).
+    private func denseDecide(_ request: RequestFacts, peer: PeerView, methodSet: Int, portSet: Int) -> Decision {
         let words = wordCount
         return arena.withUnsafeBufferPointer { arena in
             peer.bits.withUnsafeBufferPointer { peerBits in
@@ -45,26 +147,21 @@ extension DecisionTable {
                         }
                         var path = request.path
                         path.withUTF8 { bytes in
-                            pathTrie.walk(bytes) { or(pathBits, $0) }
-                            for entry in pathSuffixes where bytes.count >= entry.suffix.count {
-                                if endsWith(bytes, entry.suffix) { or(pathBits, entry.set) }
-                            }
+                            pathTrie.forEachHit(bytes) { or(pathBits, $0) }
+                            for entry in pathSuffixes where endsWith(bytes, entry.suffix) { or(pathBits, entry.set) }
                         }
                         if var host = request.hostWithoutPort, !host.isEmpty {
                             or(hostBits, hostPresent)
                             host.withUTF8 { bytes in
                                 let exact = hostExact.lookup(bytes, parent: 0)
                                 if exact >= 0 { or(hostBits, exact) }
-                                for entry in hostPrefixes where startsWithFolded(bytes, entry.prefix) {
-                                    or(hostBits, entry.set)
-                                }
-                                for entry in hostSuffixes where endsWithFolded(bytes, entry.suffix) {
-                                    or(hostBits, entry.set)
-                                }
+                                for entry in hostPrefixes where startsWithFolded(bytes, entry.prefix) { or(hostBits, entry.set) }
+                                for entry in hostSuffixes where endsWithFolded(bytes, entry.suffix) { or(hostBits, entry.set) }
                             }
                         }
-                        return scan(request, peer: peer, active: active, peerBits: peerBits, arena: arena,
-                            methodSet: Int(methodSet), portSet: Int(portSet), pathBits: pathBits, hostBits: hostBits)
+                        return scan(request, words: active) { w in
+                            peerBits[w] & arena[methodSet + w] & arena[portSet + w] & pathBits[w] & hostBits[w]
+                        }
                     }
                 }
             }
@@ -76,32 +173,31 @@ extension DecisionTable {
         decide(request, peer: resolve(connection))
     }
 
+    /// Walks `words` in ascending order, taking the first enforced clause (denies come first) and collecting
+    /// dry-run results; `mask(w)` gives the clauses of word `w` that match every indexed field.
     @inline(__always)
-    private func scan(_ request: RequestFacts, peer: PeerView, active: UnsafeBufferPointer<Int32>,
-        peerBits: UnsafeBufferPointer<UInt64>, arena: UnsafeBufferPointer<UInt64>, methodSet: Int, portSet: Int,
-        pathBits: UnsafeMutableBufferPointer<UInt64>, hostBits: UnsafeMutableBufferPointer<UInt64>) -> Decision
-    {
+    private func scan(_ request: RequestFacts, words: UnsafeBufferPointer<Int32>, mask: (Int) -> UInt64) -> Decision {
         var decided: Int = -1
         var dryRun: [DryRunResult] = []
         var lastDryPolicy: Int32 = -1
-        for w32 in active {
+        for w32 in words {
             let w = Int(w32)
             if decided >= 0 && (w + 1) * 64 <= dryRunStart { continue }
-            var v = peerBits[w] & arena[methodSet + w] & arena[portSet + w] & pathBits[w] & hostBits[w]
+            var v = mask(w)
             while v != 0 {
                 let c = w << 6 | v.trailingZeroBitCount
                 v &= v - 1
                 if c < dryRunStart {
                     if decided >= 0 { continue }
-                    if clauses[c].hasResidual && !residualHolds(c, request) { continue }
+                    if residualBits[w] & (1 << UInt64(c & 63)) != 0 && !residualHolds(c, request) { continue }
                     decided = c
                     if !hasDryRun { return decision(for: c, dryRun: []) }
                 } else {
-                    let rule = rules[Int(clauses[c].rule)]
-                    if rule.policy == lastDryPolicy { continue }
-                    if clauses[c].hasResidual && !residualHolds(c, request) { continue }
-                    lastDryPolicy = rule.policy
-                    dryRun.append(DryRunResult(policy: rule.policyName, rule: rule.id, effect: rule.effect))
+                    let rule = Int(clauses[c].rule)
+                    if rules[rule].policy == lastDryPolicy { continue }
+                    if residualBits[w] & (1 << UInt64(c & 63)) != 0 && !residualHolds(c, request) { continue }
+                    lastDryPolicy = rules[rule].policy
+                    dryRun.append(DryRunResult(policy: rules[rule].policyName, rule: rules[rule].id, effect: rules[rule].effect))
                 }
             }
         }
@@ -110,8 +206,8 @@ extension DecisionTable {
     }
 
     private func decision(for clause: Int, dryRun: [DryRunResult]) -> Decision {
-        let rule = rules[Int(clauses[clause].rule)]
-        return Decision(effect: rule.effect, policy: rule.policyName, rule: rule.id, dryRun: dryRun)
+        let rule = Int(clauses[clause].rule)
+        return Decision(effect: rules[rule].effect, policy: rules[rule].policyName, rule: rules[rule].id, dryRun: dryRun)
     }
 
     /// `notPaths`, `notHosts` and header conditions of a candidate clause.

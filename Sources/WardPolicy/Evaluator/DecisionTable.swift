@@ -9,14 +9,17 @@
 /// denies, in the allow region allows, none is the default deny. Rare conditions (`notPaths`, `notHosts`, header
 /// conditions) are checked on candidate bits only.
 ///
-/// Immutable and `Sendable`: one table serves every connection and thread; reload swaps the whole table.
-public struct DecisionTable: Sendable {
+/// Immutable and `Sendable`: one table serves every connection and thread; reload swaps the whole table. A final
+/// class with only `let`s, so handing it to a connection or a call costs one reference count, not one per index.
+public final class DecisionTable: Sendable {
     /// The workload this table decides for.
     public let target: String
     /// Policy names and modes, in set order.
     let policies: [(name: String, mode: Policy.Mode)]
     let rules: [CompiledRule]
     let clauses: [Clause]
+    /// One bit per clause that has `notPaths`, `notHosts` or header conditions to check.
+    let residualBits: [UInt64]
     /// Words per bitset.
     let wordCount: Int
     /// Clause index where enforced allows start, and where dry-run clauses start.
@@ -24,6 +27,12 @@ public struct DecisionTable: Sendable {
     let dryRunStart: Int
     /// Every bitset, `wordCount` words each; sets are referred to by their offset.
     let arena: [UInt64]
+    /// For set number `k` (offset / wordCount), its non-zero word indices are
+    /// `sparseWords[sparseStart[k]..<sparseStart[k + 1]]`: a request visits only the words its path hits.
+    let sparseStart: [Int32]
+    let sparseWords: [Int32]
+    /// The bits of those words, so a request reads a path set's few words from one place.
+    let sparseBits: [UInt64]
 
     let methodNames: [[UInt8]]
     /// Set per method index, then one for any other method.
@@ -36,10 +45,14 @@ public struct DecisionTable: Sendable {
     let pathSuffixes: [(suffix: [UInt8], set: Int32)]
     /// Clauses with no positive path constraint or a `*` path.
     let pathAny: Int32
+    /// Number of non-zero words in `pathAny`.
+    let pathAnyWords: Int
 
     let hostExact: ByteKeyTable
     let hostPrefixes: [(prefix: [UInt8], set: Int32)]
     let hostSuffixes: [(suffix: [UInt8], set: Int32)]
+    /// Whether any clause constrains the host (otherwise host work is skipped).
+    let hasHostConstraints: Bool
     /// Clauses with no positive host constraint.
     let hostAny: Int32
     /// Clauses with a `*` host (any non-empty host).
@@ -48,6 +61,43 @@ public struct DecisionTable: Sendable {
     /// Distinct principal patterns, evaluated once per connection.
     let principalPatterns: [StringPattern]
     let hasDryRun: Bool
+    /// Path hits and candidate words kept on the stack before the evaluator falls back to a slower form
+    /// (tests lower them to exercise the fallbacks).
+    let maxHits: Int
+    let maxWords: Int
+
+    init(target: String, policies: [(name: String, mode: Policy.Mode)], rules: [CompiledRule], clauses: [Clause], residualBits: [UInt64], wordCount: Int, allowStart: Int, dryRunStart: Int, arena: [UInt64], sparseStart: [Int32], sparseWords: [Int32], sparseBits: [UInt64], methodNames: [[UInt8]], methodSets: [Int32], ports: [Int], portSets: [Int32], pathTrie: PathTrie, pathSuffixes: [(suffix: [UInt8], set: Int32)], pathAny: Int32, pathAnyWords: Int, hostExact: ByteKeyTable, hostPrefixes: [(prefix: [UInt8], set: Int32)], hostSuffixes: [(suffix: [UInt8], set: Int32)], hasHostConstraints: Bool, hostAny: Int32, hostPresent: Int32, principalPatterns: [StringPattern], hasDryRun: Bool, maxHits: Int = 16, maxWords: Int = 64) {
+        self.target = target
+        self.policies = policies
+        self.rules = rules
+        self.clauses = clauses
+        self.residualBits = residualBits
+        self.wordCount = wordCount
+        self.allowStart = allowStart
+        self.dryRunStart = dryRunStart
+        self.arena = arena
+        self.sparseStart = sparseStart
+        self.sparseWords = sparseWords
+        self.sparseBits = sparseBits
+        self.methodNames = methodNames
+        self.methodSets = methodSets
+        self.ports = ports
+        self.portSets = portSets
+        self.pathTrie = pathTrie
+        self.pathSuffixes = pathSuffixes
+        self.pathAny = pathAny
+        self.pathAnyWords = pathAnyWords
+        self.hostExact = hostExact
+        self.hostPrefixes = hostPrefixes
+        self.hostSuffixes = hostSuffixes
+        self.hasHostConstraints = hasHostConstraints
+        self.hostAny = hostAny
+        self.hostPresent = hostPresent
+        self.principalPatterns = principalPatterns
+        self.hasDryRun = hasDryRun
+        self.maxHits = maxHits
+        self.maxWords = maxWords
+    }
 
     /// Number of rules compiled in.
     public var ruleCount: Int { rules.count }

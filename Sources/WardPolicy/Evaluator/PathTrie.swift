@@ -2,7 +2,7 @@
 ///
 /// One walk over the request path's segments finds every pattern that matches, whatever its kind; `{*}`
 /// branches are followed alongside literal ones. Values are offsets of rule bitsets in the table's arena.
-struct PathTrie: Sendable {
+struct PathTrieBuilder {
     struct Node: Sendable {
         /// Set when a path ending exactly here matches (exact paths, templates ending in `{*}` or a literal).
         var exact: Int32 = -1
@@ -10,8 +10,10 @@ struct PathTrie: Sendable {
         var one: Int32 = -1
         /// Set when one or more further segments (non-empty) match (`{**}`).
         var rest: Int32 = -1
-        /// Prefix patterns whose last partial segment starts at this node: range into `prefixes`.
-        var prefixes: [PrefixEntry] = []
+        /// Prefix patterns whose last partial segment starts at this node: `prefixStart..<prefixEnd` of the flat
+        /// prefix arrays (filled by `finalize`). Plain integers, so reading a node never touches a reference count.
+        var prefixStart: Int32 = 0
+        var prefixEnd: Int32 = 0
     }
 
     struct PrefixEntry: Sendable {
@@ -21,6 +23,12 @@ struct PathTrie: Sendable {
 
     private(set) var nodes: [Node] = [Node()]
     private(set) var children = ByteKeyTable()
+    /// Prefix entries while building, per node.
+    private var pending: [Int32: [PrefixEntry]] = [:]
+    /// Flat prefix entries: bytes of entry `i` are `prefixBytes[prefixByteStart[i]..<prefixByteStart[i + 1]]`.
+    private var prefixBytes: [UInt8] = []
+    private var prefixByteStart: [Int32] = [0]
+    private var prefixSets: [Int32] = []
 
     // MARK: Building
 
@@ -61,38 +69,91 @@ struct PathTrie: Sendable {
     mutating func setExact(_ node: Int32, _ set: Int32) { nodes[Int(node)].exact = set }
     mutating func setRest(_ node: Int32, _ set: Int32) { nodes[Int(node)].rest = set }
     mutating func addPrefix(_ node: Int32, _ segmentPrefix: [UInt8], _ set: Int32) {
-        nodes[Int(node)].prefixes.append(PrefixEntry(segmentPrefix: segmentPrefix, set: set))
+        pending[node, default: []].append(PrefixEntry(segmentPrefix: segmentPrefix, set: set))
+    }
+
+    /// Lays the prefix entries out flat; call once after the last `addPrefix`.
+    mutating func finalize() {
+        for node in nodes.indices {
+            nodes[node].prefixStart = Int32(prefixSets.count)
+            for entry in pending[Int32(node)] ?? [] {
+                prefixBytes += entry.segmentPrefix
+                prefixByteStart.append(Int32(prefixBytes.count))
+                prefixSets.append(entry.set)
+            }
+            nodes[node].prefixEnd = Int32(prefixSets.count)
+        }
+        pending = [:]
     }
 
     /// Node of an exact path / template (all but a final `{**}`), for builders that need the exact slot.
     func exactSet(_ node: Int32) -> Int32 { nodes[Int(node)].exact }
     func restSet(_ node: Int32) -> Int32 { nodes[Int(node)].rest }
     func prefixSet(_ node: Int32, _ segmentPrefix: [UInt8]) -> Int32 {
-        nodes[Int(node)].prefixes.first { $0.segmentPrefix == segmentPrefix }?.set ?? -1
+        pending[node]?.first { $0.segmentPrefix == segmentPrefix }?.set ?? -1
+    }
+
+    /// The immutable trie the evaluator walks.
+    func frozen() -> PathTrie {
+        PathTrie(nodes: nodes, children: children, prefixBytes: prefixBytes, prefixByteStart: prefixByteStart,
+            prefixSets: prefixSets)
+    }
+}
+
+/// The immutable segment trie (see `PathTrieBuilder`): a final class with only `let`s so the evaluator reaches
+/// it through one reference without copying its arrays.
+final class PathTrie: Sendable {
+    typealias Node = PathTrieBuilder.Node
+    let nodes: [Node]
+    let children: ByteKeyTable
+    let prefixBytes: [UInt8]
+    let prefixByteStart: [Int32]
+    let prefixSets: [Int32]
+
+    init(nodes: [Node], children: ByteKeyTable, prefixBytes: [UInt8], prefixByteStart: [Int32], prefixSets: [Int32]) {
+        self.nodes = nodes
+        self.children = children
+        self.prefixBytes = prefixBytes
+        self.prefixByteStart = prefixByteStart
+        self.prefixSets = prefixSets
     }
 
     // MARK: Matching
 
-    /// Calls `hit` with the set of every pattern matching `path` (normalized bytes, starting with `/`).
+    /// Writes the set of every pattern matching `path` (normalized bytes, starting with `/`) to `hits`,
+    /// advancing `count`; returns false when `hits` is too small (the caller then uses `walk(_:_:)`).
     @inline(__always)
-    func walk(_ path: UnsafeBufferPointer<UInt8>, _ hit: (Int32) -> Void) {
-        guard path.count > 0 else { return }
-        walk(node: 0, start: 1, path, hit)
+    func collect(_ path: UnsafeBufferPointer<UInt8>, into hits: UnsafeMutableBufferPointer<Int32>, count: inout Int) -> Bool {
+        guard path.count > 0 else { return true }
+        var overflow = false
+        walk(node: 0, start: 1, path, hits, &count, &overflow)
+        return !overflow
     }
 
-    private func walk(node: Int32, start: Int, _ path: UnsafeBufferPointer<UInt8>, _ hit: (Int32) -> Void) {
+    private func walk(node: Int32, start: Int, _ path: UnsafeBufferPointer<UInt8>,
+        _ hits: UnsafeMutableBufferPointer<Int32>, _ count: inout Int, _ overflow: inout Bool)
+    {
+        @inline(__always) func hit(_ set: Int32) {
+            if count < hits.count { hits[count] = set; count += 1 } else { overflow = true }
+        }
         var end = start
         while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
         let isLast = end >= path.count
         let current = nodes[Int(node)]
         let segmentLength = end - start
-        for entry in current.prefixes where entry.segmentPrefix.count <= segmentLength {
-            var matches = true
-            for i in 0..<entry.segmentPrefix.count where path[start + i] != entry.segmentPrefix[i] {
-                matches = false
-                break
+        var entry = Int(current.prefixStart)
+        while entry < Int(current.prefixEnd) {
+            let from = Int(prefixByteStart[entry])
+            let length = Int(prefixByteStart[entry + 1]) - from
+            if length <= segmentLength {
+                var matches = true
+                for i in 0..<length where path[start + i] != prefixBytes[from + i] {
+                    matches = false
+                    break
+                }
+                if matches { hit(prefixSets[entry]) }
             }
-            if matches { hit(entry.set) }
+            entry += 1
         }
         if current.rest >= 0 && segmentLength > 0 { hit(current.rest) }
         let segment = UnsafeBufferPointer(rebasing: path[start..<end])
@@ -102,7 +163,7 @@ struct PathTrie: Sendable {
                 let exact = nodes[Int(child)].exact
                 if exact >= 0 { hit(exact) }
             } else {
-                walk(node: child, start: end + 1, path, hit)
+                walk(node: child, start: end + 1, path, hits, &count, &overflow)
             }
         }
         if current.one >= 0 && segmentLength > 0 {
@@ -110,8 +171,25 @@ struct PathTrie: Sendable {
                 let exact = nodes[Int(current.one)].exact
                 if exact >= 0 { hit(exact) }
             } else {
-                walk(node: current.one, start: end + 1, path, hit)
+                walk(node: current.one, start: end + 1, path, hits, &count, &overflow)
             }
+        }
+    }
+}
+
+extension PathTrie {
+    /// Calls `body` for every matching pattern's set, however many (the dense fallback; allocates when large).
+    func forEachHit(_ path: UnsafeBufferPointer<UInt8>, _ body: (Int32) -> Void) {
+        var capacity = 64
+        while true {
+            var hits = [Int32](repeating: 0, count: capacity)
+            var count = 0
+            let complete = hits.withUnsafeMutableBufferPointer { collect(path, into: $0, count: &count) }
+            if complete {
+                for i in 0..<count { body(hits[i]) }
+                return
+            }
+            capacity *= 4
         }
     }
 }

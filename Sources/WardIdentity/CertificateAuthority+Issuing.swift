@@ -63,13 +63,13 @@ extension CertificateAuthority {
         for name in dnsNames { try DNSName.validate(name) }
         guard certificate.isValid(at: now) else {
             throw IdentityError(
-                .ttlExceedsCA, "the CA certificate is not valid now (valid \(certificate.notBefore) to \(certificate.notAfter))")
+                .ttlExceedsCA, "the CA certificate is not valid now (valid \(Timestamp.format(certificate.notBefore)) to \(Timestamp.format(certificate.notAfter)))")
         }
         let notAfter = now.addingTimeInterval(ttl.timeInterval)
         guard notAfter <= certificate.notAfter else {
             let left = TTL.format(seconds: Int(certificate.notAfter.timeIntervalSince(now)))
             throw IdentityError(
-                .ttlExceedsCA, "TTL \(ttl) exceeds the CA's remaining life (CA expires \(certificate.notAfter), \(left) left)")
+                .ttlExceedsCA, "TTL \(ttl) exceeds the CA's remaining life (CA expires \(Timestamp.format(certificate.notAfter)), \(left) left)")
         }
     }
 }

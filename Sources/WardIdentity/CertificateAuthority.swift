@@ -91,7 +91,7 @@ public final class CertificateAuthority: Sendable {
                 .invalidCA, "the upstream certificate must be a self-signed root, or be followed by its chain to one")
         }
         guard upstream.isValid(at: now) else {
-            throw IdentityError(.invalidCA, "the upstream certificate is not valid now (valid \(upstream.notBefore) to \(upstream.notAfter))")
+            throw IdentityError(.invalidCA, "the upstream certificate is not valid now (valid \(Timestamp.format(upstream.notBefore)) to \(Timestamp.format(upstream.notAfter)))")
         }
         let permitted = upstream.permittedURIDomains
         if !permitted.isEmpty && !permitted.contains(trustDomain.name) {
@@ -102,7 +102,7 @@ public final class CertificateAuthority: Sendable {
         guard notAfter <= upstream.notAfter else {
             throw IdentityError(
                 .ttlExceedsCA,
-                "TTL \(ttl) ends after the upstream CA expires (\(upstream.notAfter)); at most \(TTL.format(seconds: Int(upstream.notAfter.timeIntervalSince(now)))) left")
+                "TTL \(ttl) ends after the upstream CA expires (\(Timestamp.format(upstream.notAfter))); at most \(TTL.format(seconds: Int(upstream.notAfter.timeIntervalSince(now)))) left")
         }
         let key = try PrivateKey(generating: keyType)
         let notBefore = max(now.addingTimeInterval(-backdate), upstream.notBefore)

@@ -48,7 +48,7 @@ struct SVIDVerifyCommand: ParsableCommand {
             if json {
                 CLI.printJSON([
                     "valid": true, "spiffe_id": .string(verified.id.description),
-                    "not_after": .string(SVIDFormatting.date(verified.path[0].notAfter)),
+                    "not_after": .string(SVIDFormatting.date(chain[0].notAfter)),
                     "path": .array(verified.path.map { .string($0.subject) }),
                 ])
             } else {

@@ -9,7 +9,7 @@ extension DecisionTable {
     convenience init(compiling set: PolicySet, target: String, maxHits: Int, maxWords: Int) {
         var builder = TableBuilder(target: target, policies: set.policies(for: target))
         let t = builder.build()
-        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparseStart: t.sparseStart, sparseWords: t.sparseWords, sparseBits: t.sparseBits, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords)
+        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, clauseRules: t.clauseRules, ruleDecisions: t.ruleDecisions, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparseStart: t.sparseStart, sparseWords: t.sparseWords, sparseBits: t.sparseBits, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords)
     }
 }
 
@@ -227,7 +227,9 @@ private struct TableBuilder {
         var residualBits = [UInt64](repeating: 0, count: wordCount)
         for (c, clause) in clauses.enumerated() where clause.hasResidual { residualBits[c >> 6] |= 1 << UInt64(c & 63) }
         return DecisionTable(target: target, policies: policies.map { ($0.name, $0.mode) }, rules: rules,
-            clauses: clauses, residualBits: residualBits, wordCount: wordCount, allowStart: allowStart, dryRunStart: dryRunStart, arena: arena,
+            clauses: clauses, clauseRules: clauses.map(\.rule),
+            ruleDecisions: rules.map { Decision(effect: $0.effect, policy: $0.policyName, rule: $0.id) },
+            residualBits: residualBits, wordCount: wordCount, allowStart: allowStart, dryRunStart: dryRunStart, arena: arena,
             sparseStart: sparseStart, sparseWords: sparseWords, sparseBits: sparseBits, methodNames: methodNames.map { Array($0.utf8) }, methodSets: methodSets, ports: ports, portSets: portSets,
             pathTrie: trie.frozen(), pathSuffixes: pathSuffixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
             pathAny: pathAny, pathAnyWords: pathAnyWords, hostExact: hostExact,

@@ -193,7 +193,7 @@ extension DecisionTable {
                     decided = c
                     if !hasDryRun { return decision(for: c, dryRun: []) }
                 } else {
-                    let rule = Int(clauses[c].rule)
+                    let rule = Int(clauseRules[c])
                     if rules[rule].policy == lastDryPolicy { continue }
                     if residualBits[w] & (1 << UInt64(c & 63)) != 0 && !residualHolds(c, request) { continue }
                     lastDryPolicy = rules[rule].policy
@@ -205,9 +205,12 @@ extension DecisionTable {
         return Decision(effect: .deny, policy: nil, rule: nil, dryRun: dryRun)
     }
 
+    @inline(__always)
     private func decision(for clause: Int, dryRun: [DryRunResult]) -> Decision {
-        let rule = Int(clauses[clause].rule)
-        return Decision(effect: rules[rule].effect, policy: rules[rule].policyName, rule: rules[rule].id, dryRun: dryRun)
+        let rule = Int(clauseRules[clause])
+        if dryRun.isEmpty { return ruleDecisions[rule] }
+        let base = ruleDecisions[rule]
+        return Decision(effect: base.effect, policy: base.policy, rule: base.rule, dryRun: dryRun)
     }
 
     /// `notPaths`, `notHosts` and header conditions of a candidate clause.

@@ -18,6 +18,10 @@ public final class DecisionTable: Sendable {
     let policies: [(name: String, mode: Policy.Mode)]
     let rules: [CompiledRule]
     let clauses: [Clause]
+    /// The rule of each clause (compact: the scan reads it for every candidate bit).
+    let clauseRules: [Int32]
+    /// The decision each rule gives when it decides (prebuilt: answering copies it, nothing is assembled).
+    let ruleDecisions: [Decision]
     /// One bit per clause that has `notPaths`, `notHosts` or header conditions to check.
     let residualBits: [UInt64]
     /// Words per bitset.
@@ -66,11 +70,13 @@ public final class DecisionTable: Sendable {
     let maxHits: Int
     let maxWords: Int
 
-    init(target: String, policies: [(name: String, mode: Policy.Mode)], rules: [CompiledRule], clauses: [Clause], residualBits: [UInt64], wordCount: Int, allowStart: Int, dryRunStart: Int, arena: [UInt64], sparseStart: [Int32], sparseWords: [Int32], sparseBits: [UInt64], methodNames: [[UInt8]], methodSets: [Int32], ports: [Int], portSets: [Int32], pathTrie: PathTrie, pathSuffixes: [(suffix: [UInt8], set: Int32)], pathAny: Int32, pathAnyWords: Int, hostExact: ByteKeyTable, hostPrefixes: [(prefix: [UInt8], set: Int32)], hostSuffixes: [(suffix: [UInt8], set: Int32)], hasHostConstraints: Bool, hostAny: Int32, hostPresent: Int32, principalPatterns: [StringPattern], hasDryRun: Bool, maxHits: Int = 16, maxWords: Int = 64) {
+    init(target: String, policies: [(name: String, mode: Policy.Mode)], rules: [CompiledRule], clauses: [Clause], clauseRules: [Int32], ruleDecisions: [Decision], residualBits: [UInt64], wordCount: Int, allowStart: Int, dryRunStart: Int, arena: [UInt64], sparseStart: [Int32], sparseWords: [Int32], sparseBits: [UInt64], methodNames: [[UInt8]], methodSets: [Int32], ports: [Int], portSets: [Int32], pathTrie: PathTrie, pathSuffixes: [(suffix: [UInt8], set: Int32)], pathAny: Int32, pathAnyWords: Int, hostExact: ByteKeyTable, hostPrefixes: [(prefix: [UInt8], set: Int32)], hostSuffixes: [(suffix: [UInt8], set: Int32)], hasHostConstraints: Bool, hostAny: Int32, hostPresent: Int32, principalPatterns: [StringPattern], hasDryRun: Bool, maxHits: Int = 16, maxWords: Int = 64) {
         self.target = target
         self.policies = policies
         self.rules = rules
         self.clauses = clauses
+        self.clauseRules = clauseRules
+        self.ruleDecisions = ruleDecisions
         self.residualBits = residualBits
         self.wordCount = wordCount
         self.allowStart = allowStart

@@ -48,7 +48,7 @@ public enum StringPattern: Sendable, Hashable, CustomStringConvertible {
     @inlinable
     public func matches(_ value: some StringProtocol) -> Bool {
         switch self {
-        case .exact(let s): return value.utf8.elementsEqual(s.utf8)
+        case .exact(let s): return value == s
         case .prefix(let s): return value.utf8.starts(with: s.utf8)
         case .suffix(let s): return value.utf8.reversed().starts(with: s.utf8.reversed())
         case .present: return !value.isEmpty

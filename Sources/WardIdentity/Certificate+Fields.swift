@@ -30,6 +30,7 @@ public struct ExtendedKeyUsage: OptionSet, Sendable, Hashable {
     public static let serverAuth = ExtendedKeyUsage(rawValue: UInt32(XKU_SSL_SERVER))
     public static let clientAuth = ExtendedKeyUsage(rawValue: UInt32(XKU_SSL_CLIENT))
 
+    /// Names of the set purposes, e.g. `["serverAuth", "clientAuth"]`.
     public var names: [String] {
         (contains(.serverAuth) ? ["serverAuth"] : []) + (contains(.clientAuth) ? ["clientAuth"] : [])
     }
@@ -53,7 +54,9 @@ extension Certificate {
     /// The issuer as an RFC 2253 string.
     public var issuer: String { Certificate.nameString(X509_get_issuer_name(pointer)) }
 
+    /// Start of validity (second precision, as encoded).
     public var notBefore: Date { Certificate.date(X509_get0_notBefore(pointer)) }
+    /// End of validity, inclusive (RFC 5280).
     public var notAfter: Date { Certificate.date(X509_get0_notAfter(pointer)) }
 
     /// Whether `date` falls inside the validity period.

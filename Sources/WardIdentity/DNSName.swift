@@ -1,6 +1,7 @@
 /// Validation of DNS subjectAltNames Ward puts into SVIDs: LDH labels (a leading `*` label allowed), at most 63
 /// bytes per label and 253 in all. Case is kept as given.
 public enum DNSName {
+    /// Throws `.invalidDNSName` saying which rule `name` breaks.
     public static func validate(_ name: String) throws(IdentityError) {
         let fail = { (why: String) in IdentityError(.invalidDNSName, "invalid DNS name \"\(name)\": \(why)") }
         guard !name.isEmpty else { throw fail("it is empty") }

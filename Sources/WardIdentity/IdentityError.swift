@@ -45,6 +45,7 @@ public struct IdentityError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public let code: Code
+    /// One line for people, naming the file, flag or field.
     public let message: String
 
     public init(_ code: Code, _ message: String) {

@@ -18,17 +18,21 @@ public struct IssuanceLog: Sendable {
 
     /// One issued certificate.
     public struct Record: Sendable, Equatable {
+        /// Serial number, lowercase hex.
         public var serial: String
         public var spiffeID: String
         public var notBefore: Date
         public var notAfter: Date
+        /// When the CA issued it (the record's `time`).
         public var issuedAt: Date
         /// `generated-key` (ward ca issue) or `csr` (ward ca sign).
         public var method: String
         public var keyType: String
+        /// SHA-256 of the certificate's DER, lowercase hex.
         public var fingerprint: String
         public var dnsNames: [String]
 
+        /// The record for an SVID just issued. Holds only public facts about the certificate.
         public init(svid: X509SVID, method: String, issuedAt: Date = Date()) {
             let leaf = svid.leaf
             self.serial = leaf.serialHex

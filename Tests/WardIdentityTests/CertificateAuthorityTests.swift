@@ -141,6 +141,32 @@ struct CertificateAuthorityTests {
         #expect(out.contains("svid.pem: OK"))
     }
 
+    @Test func intermediateUnderAnOpenSSLIntermediateAndRoot() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { TestSupport.remove(dir) }
+        let pki = try OpenSSLPKI(dir: dir, days: 10)
+        let upstream = try pki.leaf(
+            "upstream", extensions: [
+                "basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign", "subjectKeyIdentifier=hash",
+                "authorityKeyIdentifier=keyid:always",
+            ], days: 5)
+        let upstreamChain = try Certificate.chain(contentsOfFile: upstream.cert) + Certificate.chain(contentsOfFile: pki.rootCert)
+        let ca = try CertificateAuthority.createIntermediate(
+            trustDomain: td, ttl: TTL(parsing: "24h"), upstreamChain: upstreamChain,
+            upstreamKey: PrivateKey(contentsOfFile: upstream.key))
+        #expect(ca.chain == [ca.certificate, upstreamChain[0]])
+        #expect(ca.authorities == [upstreamChain[1]])
+        let svid = try ca.issueSVID(id: SpiffeID("spiffe://example.org/deep"), ttl: TTL(parsing: "1h"))
+        #expect(svid.chain.count == 3)
+        #expect(try SVIDVerifier(bundles: [ca.bundle()]).verify(svid.chain).path.count == 4)
+        // A chain that does not end in a self-signed root is refused.
+        #expect(throws: IdentityError.self) {
+            try CertificateAuthority.createIntermediate(
+                trustDomain: td, ttl: TTL(parsing: "1h"), upstreamChain: [upstreamChain[0]],
+                upstreamKey: PrivateKey(contentsOfFile: upstream.key))
+        }
+    }
+
     @Test func saveAndLoad() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { TestSupport.remove(dir) }

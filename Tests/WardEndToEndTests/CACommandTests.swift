@@ -136,19 +136,30 @@ struct CACommandTests {
         #expect(log.count == 2)
     }
 
-    @Test func concurrentIssuanceKeepsEveryLogRecord() async throws {
+    @Test func concurrentIssuanceKeepsEveryLogRecord() throws {
         let ws = try CAWorkspace()
         defer { ws.remove() }
         try ws.ward(["ca", "init", "--trust-domain", "example.org"])
-        let count = 12
-        let dir = ws.dir
-        try await withThrowingTaskGroup(of: ProcessResult.self) { group in
-            for index in 0..<count {
-                group.addTask {
-                    try WardProcess.ward(["ca", "issue", "spiffe://example.org/w\(index)", "--ttl", "5m"], cwd: dir)
-                }
-            }
-            for try await result in group { #expect(result.status == 0, "\(result.stderr)") }
+        // Start every process before waiting for any, so they really run at once.
+        let count = 16
+        var processes: [Process] = []
+        for index in 0..<count {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: WardProcess.wardPath)
+            process.arguments = ["ca", "issue", "spiffe://example.org/w\(index)", "--ttl", "5m"]
+            process.currentDirectoryURL = URL(fileURLWithPath: ws.dir)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: {
+                FileManager.default.createFile(atPath: ws.path("err\(index)"), contents: nil)
+                return ws.path("err\(index)")
+            }()))
+            processes.append(process)
+        }
+        for process in processes { try process.run() }
+        for (index, process) in processes.enumerated() {
+            process.waitUntilExit()
+            let stderr = (try? ws.read("err\(index)")) ?? ""
+            #expect(process.terminationStatus == 0, "\(stderr)")
         }
         let lines = try ws.read("certs/ca/issuance.log").split(separator: "\n")
         #expect(lines.count == count)

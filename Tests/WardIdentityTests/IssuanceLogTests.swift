@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Issuance log")
 struct IssuanceLogTests {
-    @Test func concurrentWritersLoseAndCorruptNothing() async throws {
+    @Test func concurrentWritersLoseAndCorruptNothing() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { TestSupport.remove(dir) }
         let ca = try CertificateAuthority.createRoot(trustDomain: TrustDomain("example.org"), ttl: TTL(parsing: "24h"))
@@ -14,20 +14,24 @@ struct IssuanceLogTests {
         let svid = try X509SVID(chain: chain, privateKey: key)
         let path = "\(dir)/issuance.log"
         let writers = 16, perWriter = 50
-        // Each writer opens the file itself (its own open file description), as separate processes would.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<writers {
-                group.addTask {
-                    for index in 0..<perWriter {
-                        var record = IssuanceLog.Record(svid: svid, method: "test")
-                        record.spiffeID = "spiffe://example.org/writer\(writer)/n\(index)"
-                        record.dnsNames = [String(repeating: "x", count: 3000)]  // > PIPE_BUF-sized lines
-                        try IssuanceLog(path: path).append(record)
-                    }
+        // One OS thread per writer (the concurrency pool would run only a couple at a time); each opens the file
+        // itself (its own open file description), as separate processes would.
+        let failures = LockedCounter()
+        let done = DispatchSemaphore(value: 0)
+        for writer in 0..<writers {
+            let thread = Thread {
+                for index in 0..<perWriter {
+                    var record = IssuanceLog.Record(svid: svid, method: "test")
+                    record.spiffeID = "spiffe://example.org/writer\(writer)/n\(index)"
+                    record.dnsNames = [String(repeating: "x", count: 3000)]  // lines longer than PIPE_BUF
+                    do { try IssuanceLog(path: path).append(record) } catch { failures.increment() }
                 }
+                done.signal()
             }
-            try await group.waitForAll()
+            thread.start()
         }
+        for _ in 0..<writers { done.wait() }
+        #expect(failures.value == 0)
         let records = try IssuanceLog(path: path).records()
         #expect(records.count == writers * perWriter)
         #expect(Set(records.map(\.spiffeID)).count == writers * perWriter)
@@ -48,4 +52,12 @@ struct IssuanceLogTests {
         #expect(!text.contains("PRIVATE"))
         #expect(text.split(separator: "\n").count == 1)
     }
+}
+
+/// A thread-safe counter for the writer threads.
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
 }

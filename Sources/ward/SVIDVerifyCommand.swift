@@ -38,8 +38,9 @@ struct SVIDVerifyCommand: ParsableCommand {
             let chain = try Certificate.chain(contentsOfFile: file)
             let verified: SVIDVerifier.Verified
             do {
-                // A bundle file whose authorities name no trust domain is taken as the leaf's own.
-                let leafDomain = try? SVIDVerifier.checkLeaf(chain[0]).trustDomain
+                // The leaf rules come first: they also say which trust domain's bundle applies. A bundle file
+                // whose authorities name no trust domain is taken as the leaf's own.
+                let leafDomain = try SVIDVerifier.checkLeaf(chain[0]).trustDomain
                 let trust = try TrustBundle.load(contentsOfFile: bundle, fallbackTrustDomain: leafDomain)
                 verified = try SVIDVerifier(bundles: [trust]).verify(chain, at: time, expectedID: expected)
             } catch let error as IdentityError where error.code.rawValue.hasPrefix("svid.") {

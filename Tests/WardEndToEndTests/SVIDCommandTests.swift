@@ -88,6 +88,13 @@ struct SVIDCommandTests {
         try ws.wardFails(["svid", "verify", "ca.pem", "--bundle", "root.pem"], mentioning: ["CA certificate"])
         try ws.wardFails(["svid", "verify", "badid.pem", "--bundle", "root.pem"], mentioning: ["not a valid SPIFFE ID"])
         try ws.wardFails(["svid", "verify", "outside.pem", "--bundle", "root.pem"], mentioning: ["trust domain"])
+        // With a root that names no trust domain, leaf problems are still reported as such.
+        try ws.run("openssl", [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "plain.key",
+            "-out", "plain.pem", "-subj", "/CN=plain root", "-days", "30",
+        ])
+        try ws.wardFails(["svid", "verify", "two.pem", "--bundle", "plain.pem"], mentioning: ["2 URI SANs"])
+        try ws.wardFails(["svid", "verify", "good.pem", "--bundle", "plain.pem"], mentioning: ["unknown issuer"])
         // A Ward bundle does not vouch for openssl's leaf.
         try ws.ward(["ca", "init", "--trust-domain", "example.org"])
         try ws.wardFails(["svid", "verify", "good.pem", "--bundle", "certs/bundle.pem"], mentioning: ["unknown issuer"])

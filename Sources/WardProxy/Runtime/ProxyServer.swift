@@ -115,6 +115,11 @@ public final class ProxyServer: Sendable {
         signals.cancel()
     }
 
+    /// Blocks until a drain (`drain()`, SIGTERM) has finished; for embedding without `run()`'s signal handling.
+    public func waitUntilStopped() {
+        try? stopped.futureResult.wait()
+    }
+
     /// Whether the proxy is listening with identity and policies loaded, and not draining.
     var isReady: Bool { state.withLockedValue { $0.ready && !$0.draining } }
 }

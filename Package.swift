@@ -103,6 +103,6 @@ let package = Package(
         ),
         .testTarget(name: "WardPolicyTests", dependencies: ["WardPolicy", "WardIdentity", "WardJSON"]),
         // Runs the built `ward` binary against real clients; depends on it so `swift test` builds it.
-        .testTarget(name: "WardEndToEndTests", dependencies: ["ward", "WardJSON"]),
+        .testTarget(name: "WardEndToEndTests", dependencies: ["ward", "WardJSON", "WardTestSupport"]),
     ]
 )

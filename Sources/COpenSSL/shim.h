@@ -29,6 +29,8 @@ static inline void ward_OPENSSL_free(void *p) { OPENSSL_free(p); }
 // MARK: - BIO
 
 static inline long ward_BIO_get_mem_data(BIO *b, char **pp) { return BIO_get_mem_data(b, pp); }
+static inline void ward_BIO_set_retry_read(BIO *b) { BIO_set_retry_read(b); }
+static inline void ward_BIO_clear_retry_flags(BIO *b) { BIO_clear_retry_flags(b); }
 
 // MARK: - Stacks
 

@@ -1,7 +1,7 @@
 import COpenSSL
 import NIOCore
 
-/// One `SSL*` with its two memory BIOs: ciphertext in through `feed`, out through `drainCiphertext`.
+/// One `SSL*` with its `ByteBufferBIO`: ciphertext in through `feed`, out through `drainCiphertext`.
 ///
 /// Owned by exactly one `TLSHandler` and used only on its channel's event loop, so every OpenSSL call on this
 /// `SSL*` and the thread's error queue stay together. Retains its `TLSContext`, which must outlive the `SSL*`
@@ -9,8 +9,7 @@ import NIOCore
 final class SSLConnection {
     let context: TLSContext
     let ssl: OpaquePointer
-    private let readBIO: OpaquePointer
-    private let writeBIO: OpaquePointer
+    private let io: ByteBufferBIO
 
     /// Set by the verify callback during the handshake: who the peer is, or why it was rejected.
     var verifiedPeer: VerifiedPeer?
@@ -27,20 +26,16 @@ final class SSLConnection {
         case failed(TLSError)
     }
 
-    init?(context: TLSContext, serverName: String?) {
+    init?(context: TLSContext, serverName: String?, allocator: ByteBufferAllocator) {
         guard let ssl = SSL_new(context.sslContext) else { return nil }
-        guard let readBIO = BIO_new(BIO_s_mem()), let writeBIO = BIO_new(BIO_s_mem()) else {
+        guard let io = ByteBufferBIO(allocator: allocator) else {
             SSL_free(ssl)
             return nil
         }
-        // An empty memory BIO reports "retry" rather than EOF, so OpenSSL asks for more input.
-        BIO_ctrl(readBIO, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, nil)
-        BIO_ctrl(writeBIO, BIO_C_SET_BUF_MEM_EOF_RETURN, -1, nil)
-        SSL_set_bio(ssl, readBIO, writeBIO)  // The SSL owns both BIOs from here.
+        SSL_set_bio(ssl, io.bio, io.bio)  // The SSL owns the BIO from here (one reference for both directions).
         self.context = context
         self.ssl = ssl
-        self.readBIO = readBIO
-        self.writeBIO = writeBIO
+        self.io = io
         switch context.role {
         case .server: SSL_set_accept_state(ssl)
         case .client:
@@ -56,24 +51,18 @@ final class SSLConnection {
     }
 
     /// Hands ciphertext received from the network to OpenSSL.
-    func feed(_ buffer: inout ByteBuffer) {
-        buffer.withUnsafeReadableBytes { bytes in
-            if let base = bytes.baseAddress, bytes.count > 0 {
-                _ = BIO_write(readBIO, base, Int32(bytes.count))
-            }
-        }
-        buffer.moveReaderIndex(to: buffer.writerIndex)
+    func feed(_ buffer: ByteBuffer) {
+        io.receive(buffer)
     }
 
     /// Ciphertext OpenSSL produced for the network, or nil.
-    func drainCiphertext(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        let pending = BIO_ctrl_pending(writeBIO)
-        guard pending > 0 else { return nil }
-        var out = allocator.buffer(capacity: pending)
-        out.writeWithUnsafeMutableBytes(minimumWritableBytes: pending) { bytes in
-            Int(max(0, BIO_read(writeBIO, bytes.baseAddress, Int32(pending))))
-        }
-        return out
+    func drainCiphertext() -> ByteBuffer? {
+        io.takeOutbound()
+    }
+
+    /// Lets go of input OpenSSL has fully consumed (call after each burst of SSL calls).
+    func releaseConsumedInput() {
+        io.releaseConsumedInput()
     }
 
     func doHandshake() -> Outcome {

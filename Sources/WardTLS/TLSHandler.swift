@@ -51,7 +51,8 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     private func start(context: ChannelHandlerContext) {
         guard state.beginHandshake() else { return }
         let tlsContext = provider.current
-        guard let connection = SSLConnection(context: tlsContext, serverName: serverName) else {
+        guard let connection = SSLConnection(
+            context: tlsContext, serverName: serverName, allocator: context.channel.allocator) else {
             fail(context: context, TLSError(.handshakeFailed, "could not create a TLS connection"))
             return
         }
@@ -86,10 +87,10 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     // MARK: Inbound
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
         guard let connection, state.acceptsInput else { return }
-        connection.feed(&buffer)
+        connection.feed(unwrapInboundIn(data))
         advance(context: context)
+        connection.releaseConsumedInput()
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {
@@ -237,7 +238,7 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
                 return false
             }
             let last = buffer.readableBytes == 0
-            guard let cipher = connection.drainCiphertext(allocator: context.channel.allocator) else { continue }
+            guard let cipher = connection.drainCiphertext() else { continue }
             if last, !promises.isEmpty {
                 let promise = context.eventLoop.makePromise(of: Void.self)
                 promises.forEach { promise.futureResult.cascade(to: $0) }
@@ -260,7 +261,7 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
             }
             flush(context: context)
             connection.shutdown()
-            guard let cipher = connection.drainCiphertext(allocator: context.channel.allocator) else {
+            guard let cipher = connection.drainCiphertext() else {
                 context.close(mode: mode, promise: promise)
                 return
             }
@@ -274,7 +275,7 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     // MARK: Helpers
 
     private func sendCiphertext(context: ChannelHandlerContext, flush: Bool) {
-        guard let connection, let cipher = connection.drainCiphertext(allocator: context.channel.allocator) else {
+        guard let connection, let cipher = connection.drainCiphertext() else {
             return
         }
         context.write(wrapOutboundOut(cipher), promise: nil)

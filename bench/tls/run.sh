@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=${1:-10}
+IDLE=${IDLE:-1000}
+ulimit -n 8192
 OUT=bench/out/tls
 rm -rf "$OUT" && mkdir -p "$OUT"
 for tool in nginx haproxy openssl curl; do
@@ -75,8 +77,8 @@ echo
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(openssl version)"
 echo "Command: bench/tls/run.sh $SECONDS_PER_RUN"
 echo
-echo "| server | handshakes/s (s_time, mTLS 1.3) | server CPU ms per handshake | 256 MiB download MB/s |"
-echo "|---|---|---|---|"
+echo "| server | handshakes/s (s_time, mTLS 1.3) | server CPU ms per handshake | 256 MiB download MB/s | KiB per idle connection ($IDLE held) |"
+echo "|---|---|---|---|---|"
 } > "$OUT/results.md"
 
 for entry in "ward $WARD_PORT $WARD_PID" "nginx $NGINX_PORT $NGINX_PID" "haproxy $HAPROXY_PORT $HAPROXY_PID"; do
@@ -102,6 +104,15 @@ for entry in "ward $WARD_PORT $WARD_PID" "nginx $NGINX_PORT $NGINX_PID" "haproxy
         done
         speed=$(awk -v s="$best" 'BEGIN { printf "%.0f", s / 1000000 }')
     fi
-    echo "| $name | $rate | $cpu_ms | $speed |" >> "$OUT/results.md"
+    echo "== $name: $IDLE idle connections" >&2
+    rss_before=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+    coproc IDLER { python3 bench/tls/idle.py $port $IDLE "$OUT/bundle.pem" "$OUT/client.pem" "$OUT/client.key"; }
+    read -r _ <&"${IDLER[0]}"
+    sleep 1
+    rss_after=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+    eval "exec ${IDLER[1]}>&-"
+    wait $IDLER_PID 2>/dev/null || true
+    per_conn=$(awk -v a="$rss_after" -v b="$rss_before" -v n="$IDLE" 'BEGIN { printf "%.1f", (a - b) / n }')
+    echo "| $name | $rate | $cpu_ms | $speed | $per_conn |" >> "$OUT/results.md"
 done
 cat "$OUT/results.md"

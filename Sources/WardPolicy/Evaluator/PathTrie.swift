@@ -23,6 +23,8 @@ struct PathTrieBuilder {
 
     private(set) var nodes: [Node] = [Node()]
     private(set) var children = ByteKeyTable()
+    /// Every literal edge (parent, segment, child), for the frozen trie's slot table.
+    private var edges: [(parent: Int32, key: [UInt8], child: Int32)] = []
     /// Prefix entries while building, per node.
     private var pending: [Int32: [PrefixEntry]] = [:]
     /// Flat prefix entries: bytes of entry `i` are `prefixBytes[prefixByteStart[i]..<prefixByteStart[i + 1]]`.
@@ -46,6 +48,7 @@ struct PathTrieBuilder {
                     nodes.append(Node())
                     let created = Int32(nodes.count - 1)
                     children.insert(key, parent: current, value: created)
+                    edges.append((current, key, created))
                     current = created
                 }
             case .one:
@@ -95,7 +98,7 @@ struct PathTrieBuilder {
 
     /// The immutable trie the evaluator walks.
     func frozen() -> PathTrie {
-        PathTrie(nodes: nodes, children: children, prefixBytes: prefixBytes, prefixByteStart: prefixByteStart,
+        PathTrie(nodes: nodes, edges: edges, prefixBytes: prefixBytes, prefixByteStart: prefixByteStart,
             prefixSets: prefixSets)
     }
 }
@@ -104,21 +107,92 @@ struct PathTrieBuilder {
 /// it through one reference without copying its arrays.
 final class PathTrie: Sendable {
     typealias Node = PathTrieBuilder.Node
+
+    /// A literal edge in an open-addressing table keyed by (parent node, segment): the segment's first 16 bytes
+    /// inline and the child's node record copied in, so one trie level costs one slot read.
+    struct Slot: Sendable {
+        var hash: UInt64 = 0
+        var key0: UInt64 = 0
+        var key1: UInt64 = 0
+        var parent: Int32 = 0
+        /// -1 marks an empty slot.
+        var keyLength: Int32 = -1
+        /// Where bytes beyond the 16th live in `longKeys`.
+        var keyStart: Int32 = 0
+        var child: Int32 = 0
+        var node = Node()
+    }
+
     let nodes: [Node]
-    let children: ByteKeyTable
+    let slots: [Slot]
+    let mask: Int
+    let longKeys: [UInt8]
     let prefixBytes: [UInt8]
     let prefixByteStart: [Int32]
     let prefixSets: [Int32]
 
-    init(nodes: [Node], children: ByteKeyTable, prefixBytes: [UInt8], prefixByteStart: [Int32], prefixSets: [Int32]) {
+    init(nodes: [Node], edges: [(parent: Int32, key: [UInt8], child: Int32)], prefixBytes: [UInt8],
+        prefixByteStart: [Int32], prefixSets: [Int32])
+    {
+        var size = 16
+        while size < edges.count * 2 { size <<= 1 }
+        var slots = [Slot](repeating: Slot(), count: size)
+        var longKeys: [UInt8] = []
+        for edge in edges {
+            let (hash, key0, key1) = edge.key.withUnsafeBufferPointer { Self.hash($0, parent: edge.parent) }
+            var slot = Int(truncatingIfNeeded: hash) & (size - 1)
+            while slots[slot].keyLength >= 0 { slot = (slot + 1) & (size - 1) }
+            slots[slot] = Slot(hash: hash, key0: key0, key1: key1, parent: edge.parent, keyLength: Int32(edge.key.count),
+                keyStart: Int32(longKeys.count), child: edge.child, node: nodes[Int(edge.child)])
+            if edge.key.count > 16 { longKeys += edge.key[16...] }
+        }
         self.nodes = nodes
-        self.children = children
+        self.slots = slots
+        self.mask = size - 1
+        self.longKeys = longKeys
         self.prefixBytes = prefixBytes
         self.prefixByteStart = prefixByteStart
         self.prefixSets = prefixSets
     }
 
-    // MARK: Matching
+    /// FNV-1a over the segment and parent, plus the first 16 bytes packed little-endian.
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>, parent: Int32) -> (UInt64, UInt64, UInt64) {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(UInt32(bitPattern: parent)) &* 0x9E37_79B9_7F4A_7C15
+        var k0: UInt64 = 0
+        var k1: UInt64 = 0
+        for (i, byte) in key.enumerated() {
+            h = (h ^ UInt64(byte)) &* 0x100_0000_01b3
+            if i < 8 { k0 |= UInt64(byte) << UInt64(8 * i) } else if i < 16 { k1 |= UInt64(byte) << UInt64(8 * (i - 8)) }
+        }
+        return (h ^ (h >> 29), k0, k1)
+    }
+
+    /// The slot of the literal edge `segment` below `parent`, or -1.
+    @inline(__always)
+    func edge(_ segment: UnsafeBufferPointer<UInt8>, parent: Int32) -> Int {
+        let (hash, key0, key1) = Self.hash(segment, parent: parent)
+        return slots.withUnsafeBufferPointer { slots in
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let length = Int(slots[slot].keyLength)
+                if length < 0 { return -1 }
+                if slots[slot].hash == hash && slots[slot].key0 == key0 && slots[slot].key1 == key1
+                    && slots[slot].parent == parent && length == segment.count
+                {
+                    if length <= 16 { return slot }
+                    let start = Int(slots[slot].keyStart)
+                    var equal = true
+                    for i in 16..<length where longKeys[start + i - 16] != segment[i] {
+                        equal = false
+                        break
+                    }
+                    if equal { return slot }
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
 
     /// Writes the set of every pattern matching `path` (normalized bytes, starting with `/`) to `hits`,
     /// advancing `count`; returns false when `hits` is too small (the caller then uses `walk(_:_:)`).
@@ -133,13 +207,18 @@ final class PathTrie: Sendable {
     private func walk(node: Int32, start: Int, _ path: UnsafeBufferPointer<UInt8>,
         _ hits: UnsafeMutableBufferPointer<Int32>, _ count: inout Int, _ overflow: inout Bool)
     {
+        walk(node: node, current: nodes[Int(node)], start: start, path, hits, &count, &overflow)
+    }
+
+    private func walk(node: Int32, current: Node, start: Int, _ path: UnsafeBufferPointer<UInt8>,
+        _ hits: UnsafeMutableBufferPointer<Int32>, _ count: inout Int, _ overflow: inout Bool)
+    {
         @inline(__always) func hit(_ set: Int32) {
             if count < hits.count { hits[count] = set; count += 1 } else { overflow = true }
         }
         var end = start
         while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
         let isLast = end >= path.count
-        let current = nodes[Int(node)]
         let segmentLength = end - start
         var entry = Int(current.prefixStart)
         while entry < Int(current.prefixEnd) {
@@ -156,22 +235,21 @@ final class PathTrie: Sendable {
             entry += 1
         }
         if current.rest >= 0 && segmentLength > 0 { hit(current.rest) }
-        let segment = UnsafeBufferPointer(rebasing: path[start..<end])
-        let child = children.lookup(segment, parent: node)
-        if child >= 0 {
+        let slot = edge(UnsafeBufferPointer(rebasing: path[start..<end]), parent: node)
+        if slot >= 0 {
+            let child = slots[slot].node
             if isLast {
-                let exact = nodes[Int(child)].exact
-                if exact >= 0 { hit(exact) }
+                if child.exact >= 0 { hit(child.exact) }
             } else {
-                walk(node: child, start: end + 1, path, hits, &count, &overflow)
+                walk(node: slots[slot].child, current: child, start: end + 1, path, hits, &count, &overflow)
             }
         }
         if current.one >= 0 && segmentLength > 0 {
+            let one = nodes[Int(current.one)]
             if isLast {
-                let exact = nodes[Int(current.one)].exact
-                if exact >= 0 { hit(exact) }
+                if one.exact >= 0 { hit(one.exact) }
             } else {
-                walk(node: current.one, start: end + 1, path, hits, &count, &overflow)
+                walk(node: current.one, current: one, start: end + 1, path, hits, &count, &overflow)
             }
         }
     }

@@ -53,6 +53,21 @@ struct ProxyMalformedRequestTests {
         #expect(result == [400, 400, 400, 200, 400])
     }
 
+    @Test func http10AndConnectAreHandledSafely() throws {
+        let harness = try ProxyHarness()
+        defer { harness.stop() }
+        let result = try harness.python(
+            #"""
+            print(json.dumps([raw(b"GET /orders/1 HTTP/1.0\r\n\r\n"),
+                              raw(b"CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n")]))
+            """#, as: "ns/shop/sa/frontend")
+        let outcomes = result.arrayValue ?? []
+        #expect(outcomes.first?.arrayValue?[0].stringValue?.hasPrefix("HTTP/1.0 200") == true, "\(outcomes)")
+        #expect(outcomes.first?.arrayValue?[1] == true)
+        #expect(outcomes.last?.arrayValue?[0].stringValue?.hasPrefix("HTTP/1.1 400") == true, "\(outcomes)")
+        #expect(outcomes.last?.arrayValue?[1] == true)
+    }
+
     @Test func missingHostIs400() throws {
         let harness = try ProxyHarness()
         defer { harness.stop() }

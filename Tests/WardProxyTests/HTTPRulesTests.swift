@@ -42,6 +42,14 @@ struct HTTPRulesTests {
         #expect(headers.map(\.name) == ["Host", "X-End-To-End"])
     }
 
+    @Test func connectionCannotStripHostOrFraming() {
+        var headers = HTTPHeaders([
+            ("Connection", "host, content-length, x-forwarded-client-cert"), ("Host", "a"), ("Content-Length", "3"),
+        ])
+        HopByHop.strip(&headers)
+        #expect(headers.map(\.name) == ["Host", "Content-Length"])
+    }
+
     @Test func forwardedClientCertIsEnvoyFormat() throws {
         let peer = PeerInfo(spiffeID: try .init("spiffe://example.org/a"), leafSHA256: "ab12", serverName: nil)
         #expect(

@@ -10,11 +10,15 @@ enum HopByHop {
         "proxy-authorization", "proxy-authenticate",
     ]
 
+    /// Names `Connection` may not remove.
+    static let protected: Set<String> = ["close", "keep-alive", "host", "content-length", "x-forwarded-client-cert"]
+
     /// Removes hop-by-hop headers, including those listed in `Connection`.
     static func strip(_ headers: inout HTTPHeaders) {
         for value in headers[canonicalForm: "connection"] {
             let name = value.lowercased()
-            if name != "close", name != "keep-alive" { headers.remove(name: String(name)) }
+            // A caller must not be able to strip what identifies or frames the request for the next hop.
+            if !protected.contains(name) { headers.remove(name: String(name)) }
         }
         for name in names { headers.remove(name: name) }
     }

@@ -11,11 +11,17 @@ extension InboundHTTPHandler {
             started: .now(), wallClock: Date().timeIntervalSince1970, method: head.method.rawValue, path: head.uri)
         bodyBytesSent = 0
         retried = false
+        responseVersion = head.version.minor == 0 ? .http1_0 : .http1_1
         pendingParts.removeAll(keepingCapacity: true)
 
         let body = BodyFraming(head.headers)
         if let problem = body.problem {
             answerLocally(.badRequest, reason: problem, close: true)
+            return
+        }
+        if head.method == .CONNECT {
+            // The decoder treats what follows CONNECT as a tunnel: nothing after it can be parsed as HTTP.
+            answerLocally(.badRequest, reason: "connect_not_supported", close: true)
             return
         }
         // A body we refuse to read to the end (or one the client waits to send) means closing after the answer.

@@ -34,6 +34,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var upstream: UpstreamConnection?
     var responseTimer: Scheduled<Void>?
     var bodyBytesSent = 0
+    /// Responses use the request's HTTP version (an HTTP/1.0 client must not get chunked framing).
+    var responseVersion = HTTPVersion.http1_1
     var retried = false
 
     // Client-side flow control.

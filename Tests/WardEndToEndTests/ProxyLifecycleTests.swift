@@ -88,6 +88,41 @@ struct ProxyLifecycleTests {
         #expect(harness.curl(as: "ns/shop/sa/payments", "/orders/1").status == 200)
     }
 
+    @Test func compiledTableIsLoadedAndReloaded() throws {
+        let dir = try WardProcess.temporaryDirectory("ward-proxy-table")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/src", withIntermediateDirectories: true)
+        try ProxyHarness.defaultPolicy.write(toFile: dir + "/src/orders.json", atomically: true, encoding: .utf8)
+        let target = "spiffe://example.org/ns/shop/sa/orders"
+        let compiled = try WardProcess.ward(["policy", "compile", dir + "/src", "--target", target, "-o", dir + "/table.json"])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        let harness = try ProxyHarness(extraArgs: ["--table", dir + "/table.json"])
+        defer { harness.stop() }
+        #expect(harness.curl(as: "ns/shop/sa/frontend", "/orders/1").status == 200)
+        #expect(harness.curl(as: "ns/shop/sa/payments", "/orders/1").status == 403)
+        let hash = try JSONValue.parse(harness.admin("/config").body)["policy"]?["hash"]
+        // Recompile with payments allowed: the table file changes on disk and the proxy picks it up.
+        try ProxyHarness.defaultPolicy.replacingOccurrences(of: "ns/shop/sa/admin\"]}]}", with: "ns/shop/sa/admin\", \"spiffe://example.org/ns/shop/sa/payments\"]}]}")
+            .write(toFile: dir + "/src/orders.json", atomically: true, encoding: .utf8)
+        let recompiled = try WardProcess.ward(
+            ["policy", "compile", dir + "/src", "--target", target, "-o", dir + "/table.json.new"])
+        #expect(recompiled.status == 0, "\(recompiled.stderr)")
+        _ = rename(dir + "/table.json.new", dir + "/table.json")
+        var status = 0
+        for _ in 0..<40 {
+            status = harness.curl(as: "ns/shop/sa/payments", "/orders/1").status
+            if status == 200 { break }
+            usleep(100_000)
+        }
+        #expect(status == 200)
+        #expect(try JSONValue.parse(harness.admin("/config").body)["policy"]?["hash"] != hash)
+        // A damaged table is refused; the running one stays.
+        try "{\"format\": \"ward-policy-table/1\"}".write(toFile: dir + "/table.json", atomically: true, encoding: .utf8)
+        usleep(800_000)
+        #expect(harness.curl(as: "ns/shop/sa/payments", "/orders/1").status == 200)
+        #expect(harness.metric(#"ward_reloads_total{result="failure"}"#) >= 1)
+    }
+
     @Test func policyDeletionRevokesOnOpenConnections() throws {
         let harness = try ProxyHarness()
         defer { harness.stop() }

@@ -111,9 +111,6 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             malformed(parserError, context: context)
             return
         }
-        if let reason = TLSFailureReason.label(of: error), peer == nil {
-            shared.metrics.countHandshakeFailure(reason: reason)
-        }
         context.close(promise: nil)
     }
 

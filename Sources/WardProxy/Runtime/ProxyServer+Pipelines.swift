@@ -21,7 +21,7 @@ extension ProxyServer {
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(TLSHandler(provider: provider))
-                    try sync.addHandler(PeerIdentityHandler())
+                    try sync.addHandler(PeerIdentityHandler(metrics: shared.metrics))
                     switch config.listenerProtocol {
                     case .http:
                         let timer = RequestHeadTimer(headerTimeout: config.headerTimeout, idleTimeout: config.idleTimeout)

@@ -128,6 +128,10 @@ final class TCPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
     func read(context: ChannelHandlerContext) {
         switch phase {
         case .forwarding(let glue) where glue.isWritable: context.read()

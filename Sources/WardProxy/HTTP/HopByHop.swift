@@ -15,6 +15,8 @@ enum HopByHop {
 
     /// Removes hop-by-hop headers, including those listed in `Connection`.
     static func strip(_ headers: inout HTTPHeaders) {
+        // Fast path: most messages carry none of them, and one pass is cheaper than a removal per name.
+        guard headers.contains(where: { isHopByHop($0.name) }) else { return }
         for value in headers[canonicalForm: "connection"] {
             let name = value.lowercased()
             // A caller must not be able to strip what identifies or frames the request for the next hop.
@@ -23,8 +25,24 @@ enum HopByHop {
         for name in names { headers.remove(name: name) }
     }
 
+    /// Whether `name` is always hop-by-hop, or `connection` (which may name more).
+    static func isHopByHop(_ name: String) -> Bool {
+        let count = name.utf8.count
+        guard count >= 2, count <= 19 else { return false }
+        return names.contains { $0.utf8.count == count && $0.caseInsensitiveEquals(name) }
+    }
+
     /// Whether a request's `Connection` header asks to close after this exchange.
     static func wantsClose(_ head: HTTPRequestHead) -> Bool { !head.isKeepAlive }
+}
+
+extension String {
+    /// ASCII case-insensitive equality (header names are ASCII).
+    func caseInsensitiveEquals(_ other: String) -> Bool {
+        utf8.elementsEqual(other.utf8) { a, b in
+            (a | 0x20) == (b | 0x20) && (a >= 0x41 || a == b)
+        }
+    }
 }
 
 /// Envoy's `x-forwarded-client-cert` as Ward sends it upstream: who terminated TLS (`By`), the peer's leaf hash

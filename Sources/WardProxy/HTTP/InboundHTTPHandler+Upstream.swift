@@ -4,8 +4,7 @@ import NIOHTTP1
 extension InboundHTTPHandler: UpstreamDelegate {
     func connectUpstream(fresh: Bool, context: ChannelHandlerContext) {
         let loop = context.eventLoop
-        let future = fresh ? shared.pool.connect(on: loop) : shared.pool.acquire(on: loop)
-        future.assumeIsolated().whenComplete { [self] result in
+        let completion: (Result<UpstreamConnection, Error>) -> Void = { [self] result in
             switch result {
             case .success(let connection):
                 guard self.context != nil, exchange.phase == .connecting else {
@@ -18,6 +17,11 @@ extension InboundHTTPHandler: UpstreamDelegate {
                 shared.metrics.countUpstreamError(kind: "unavailable")
                 answerLocally(.serviceUnavailable, reason: "upstream_unavailable", close: false)
             }
+        }
+        if fresh {
+            shared.pool.connect(on: loop, completion)
+        } else {
+            shared.pool.acquire(on: loop, completion)
         }
     }
 
@@ -33,7 +37,7 @@ extension InboundHTTPHandler: UpstreamDelegate {
             connection.write(part)
         }
         pendingParts.removeAll(keepingCapacity: true)
-        connection.flush()
+        if !inReadBurst { connection.flush() }  // else at the burst's end (or the request's end)
         record?.upstreamSent = .now()
         let timeout = shared.config.upstreamTimeout
         if timeout > .zero {

@@ -39,6 +39,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var retried = false
 
     // Client-side flow control.
+    /// Inside a burst of reads: upstream writes are flushed once at its end (one syscall per burst).
+    var inReadBurst = false
     var readsPaused = false
     var readPending = false
 
@@ -72,6 +74,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inReadBurst = true
         switch unwrapInboundIn(data) {
         case .head(let head): requestHead(head, context: context)
         case .body(let buffer): requestBody(buffer)
@@ -80,6 +83,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        inReadBurst = false
         if exchange.phase == .forwarding { upstream?.flush() }
         context.fireChannelReadComplete()
     }

@@ -38,29 +38,27 @@ public final class ProxyMetrics: Sendable {
             .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
         ]
         requestDuration = registry.makeDurationHistogram(
-            name: "ward_request_duration_seconds", buckets: buckets,
-            help: "Time from request head to the end of the response, by the proxy's clock.")
+            descriptor: Self.d("ward_request_duration_seconds", "Time from request head to the end of the response, by the proxy's clock."), buckets: buckets)
         upstreamDuration = registry.makeDurationHistogram(
-            name: "ward_upstream_response_seconds", buckets: buckets,
-            help: "Time from sending a request upstream to its response head.")
-        openConnections = registry.makeGauge(name: "ward_open_connections", help: "Client connections open now.")
+            descriptor: Self.d("ward_upstream_response_seconds", "Time from sending a request upstream to its response head."), buckets: buckets)
+        openConnections = registry.makeGauge(descriptor: Self.d("ward_open_connections", "Client connections open now."))
         connectionsTotal = registry.makeCounter(
-            name: "ward_connections_total", help: "Client connections whose TLS handshake completed.")
+            descriptor: Self.d("ward_connections_total", "Client connections whose TLS handshake completed."))
         connectionsDenied = registry.makeCounter(
-            name: "ward_connections_denied_total", help: "TCP-mode connections refused by policy.")
+            descriptor: Self.d("ward_connections_denied_total", "TCP-mode connections refused by policy."))
         svidExpiry = registry.makeGauge(
-            name: "ward_svid_expiry_timestamp_seconds", help: "Unix time at which the proxy's own SVID expires.")
+            descriptor: Self.d("ward_svid_expiry_timestamp_seconds", "Unix time at which the proxy's own SVID expires."))
         policyLoadTime = registry.makeGauge(
-            name: "ward_policy_load_timestamp_seconds", help: "Unix time the policies in force were loaded.")
-        policyRules = registry.makeGauge(name: "ward_policy_rules", help: "Rules in the policies in force.")
+            descriptor: Self.d("ward_policy_load_timestamp_seconds", "Unix time the policies in force were loaded."))
+        policyRules = registry.makeGauge(descriptor: Self.d("ward_policy_rules", "Rules in the policies in force."))
         reloadSuccess = registry.makeCounter(
-            name: "ward_reloads_total", labels: [("result", "success")], help: "Configuration reloads by result.")
+            descriptor: Self.d("ward_reloads_total", "Configuration reloads by result."), labels: [("result", "success")])
         reloadFailure = registry.makeCounter(
-            name: "ward_reloads_total", labels: [("result", "failure")], help: "Configuration reloads by result.")
+            descriptor: Self.d("ward_reloads_total", "Configuration reloads by result."), labels: [("result", "failure")])
         bytesReceived = registry.makeCounter(
-            name: "ward_request_body_bytes_total", help: "Request body bytes forwarded upstream.")
+            descriptor: Self.d("ward_request_body_bytes_total", "Request body bytes forwarded upstream."))
         bytesSent = registry.makeCounter(
-            name: "ward_response_body_bytes_total", help: "Response body bytes sent to callers.")
+            descriptor: Self.d("ward_response_body_bytes_total", "Response body bytes sent to callers."))
     }
 
     /// Counts one finished request. `decision` is `allow`, `deny` or `invalid` (refused before a decision).
@@ -69,8 +67,7 @@ public final class ProxyMetrics: Sendable {
         let counter = requests.withLockedValue { cache in
             if let counter = cache[key] { return counter }
             let counter = registry.makeCounter(
-                name: "ward_requests_total", labels: [("decision", decision), ("status", String(status))],
-                help: "Requests by decision and response status.")
+                descriptor: Self.d("ward_requests_total", "Requests by decision and response status."), labels: [("decision", decision), ("status", String(status))])
             cache[key] = counter
             return counter
         }
@@ -92,7 +89,7 @@ public final class ProxyMetrics: Sendable {
     /// Records the policy set in force (hash as a label on an info-style gauge).
     func policyLoaded(hash: String, rules: Int, at time: Double) {
         let gauge = registry.makeGauge(
-            name: "ward_policy_info", labels: [("hash", hash)], help: "The policy set in force (value 1).")
+            descriptor: Self.d("ward_policy_info", "The policy set in force (value 1)."), labels: [("hash", hash)])
         gauge.set(Double(1))
         let old = policyInfo.withLockedValue { current in
             defer { current = gauge }
@@ -108,10 +105,14 @@ public final class ProxyMetrics: Sendable {
     ) -> Counter {
         box.withLockedValue { cache in
             if let counter = cache[value] { return counter }
-            let counter = registry.makeCounter(name: name, labels: [(label, value)], help: help)
+            let counter = registry.makeCounter(descriptor: Self.d(name, help), labels: [(label, value)])
             cache[value] = counter
             return counter
         }
+    }
+
+    private static func d(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     /// The Prometheus text exposition.

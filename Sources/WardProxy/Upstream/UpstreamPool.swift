@@ -22,19 +22,21 @@ public final class UpstreamPool: Sendable {
         self.connectTimeout = connectTimeout
     }
 
-    /// An idle pooled connection on `loop`, or a new one. Must be called on `loop`.
-    func acquire(on loop: EventLoop) -> EventLoopFuture<UpstreamConnection> {
-        let pool = pools[ObjectIdentifier(loop)]?.value
-        if let pooled = pool?.take() { return loop.makeSucceededFuture(pooled) }
-        return connect(on: loop)
+    /// Hands `completion` an idle pooled connection on `loop` (at once), or a new one once connected. Must be
+    /// called on `loop`; `completion` runs on it.
+    func acquire(on loop: EventLoop, _ completion: @escaping (Result<UpstreamConnection, Error>) -> Void) {
+        if let pooled = pools[ObjectIdentifier(loop)]?.value.take() {
+            completion(.success(pooled))
+            return
+        }
+        connect(on: loop, completion)
     }
 
     /// A new connection, never a pooled one (used to retry after a stale pooled connection failed).
-    func connect(on loop: EventLoop) -> EventLoopFuture<UpstreamConnection> {
+    func connect(on loop: EventLoop, _ completion: @escaping (Result<UpstreamConnection, Error>) -> Void) {
         ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelOption(.autoRead, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -42,8 +44,12 @@ public final class UpstreamPool: Sendable {
                 }
             }
             .connect(host: address.host, port: address.port)
-            .flatMapThrowing { channel in
-                try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self)
+            .assumeIsolated()
+            .whenComplete { result in
+                completion(
+                    result.flatMap { channel in
+                        Result { try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self) }
+                    })
             }
     }
 

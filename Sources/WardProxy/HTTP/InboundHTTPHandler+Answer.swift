@@ -11,8 +11,7 @@ extension InboundHTTPHandler {
         _ status: HTTPResponseStatus, reason: String?, close: Bool, decision: AuthorizationResult? = nil
     ) {
         guard let context else { return }
-        responseTimer?.cancel()
-        responseTimer = nil
+        responseDeadline = nil
         if let upstream {
             self.upstream = nil
             upstream.close()
@@ -84,8 +83,7 @@ extension InboundHTTPHandler {
     }
 
     private func settle(reuseUpstream: Bool) {
-        responseTimer?.cancel()
-        responseTimer = nil
+        responseDeadline = nil
         if let upstream, let context {
             self.upstream = nil
             if reuseUpstream {

@@ -39,17 +39,38 @@ extension InboundHTTPHandler: UpstreamDelegate {
         pendingParts.removeAll(keepingCapacity: true)
         if !inReadBurst { connection.flush() }  // else at the burst's end (or the request's end)
         record?.upstreamSent = .now()
-        let timeout = shared.config.upstreamTimeout
-        if timeout > .zero {
-            responseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [weak self] in
-                self?.upstreamTimedOut()
-            }
-        }
+        armResponseTimer(context: context)
         if connection.isWritable { resumeClientReads() }
     }
 
-    private func upstreamTimedOut() {
+    /// Starts the wait for the response head. One scheduled task per connection at most, re-armed lazily, so
+    /// a keep-alive connection does not schedule and cancel a timer for every request.
+    private func armResponseTimer(context: ChannelHandlerContext) {
+        let timeout = shared.config.upstreamTimeout
+        guard timeout > .zero else { return }
+        let deadline = NIODeadline.now() + timeout
+        responseDeadline = deadline
+        if responseTimer == nil { scheduleResponseTimer(at: deadline, context: context) }
+    }
+
+    private func scheduleResponseTimer(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        responseTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            self?.responseTimerFired()
+        }
+    }
+
+    private func responseTimerFired() {
         responseTimer = nil
+        guard let deadline = responseDeadline, let context else { return }  // nothing is waiting
+        if deadline > .now() {
+            scheduleResponseTimer(at: deadline, context: context)
+        } else {
+            upstreamTimedOut()
+        }
+    }
+
+    private func upstreamTimedOut() {
+        responseDeadline = nil
         guard !exchange.responseStarted, let upstream else { return }
         self.upstream = nil
         upstream.close()
@@ -61,8 +82,7 @@ extension InboundHTTPHandler: UpstreamDelegate {
         guard connection === upstream, let context else { return }
         switch part {
         case .head(let head):
-            responseTimer?.cancel()
-            responseTimer = nil
+            responseDeadline = nil
             if let sent = record?.upstreamSent { record?.upstreamDuration = .now() - sent }
             exchange.responseHead(upstreamKeepAlive: head.isKeepAlive)
             record?.status = Int(head.status.code)
@@ -98,8 +118,7 @@ extension InboundHTTPHandler: UpstreamDelegate {
         upstream = nil
         exchange.upstreamLost()
         guard !exchange.responseEnded else { return }  // answered early; the rest of the request is dropped
-        responseTimer?.cancel()
-        responseTimer = nil
+        responseDeadline = nil
         if exchange.responseStarted {
             // The response is cut short: the caller can only learn that from the connection closing.
             shared.metrics.countUpstreamError(kind: "reset")

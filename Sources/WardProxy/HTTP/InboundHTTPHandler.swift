@@ -32,6 +32,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var forwardHead: HTTPRequestHead?
     var pendingParts: [HTTPClientRequestPart] = []
     var upstream: UpstreamConnection?
+    /// When the upstream must have started its response (nil when nothing is waiting); see `armResponseTimer`.
+    var responseDeadline: NIODeadline?
     var responseTimer: Scheduled<Void>?
     var bodyBytesSent = 0
     /// Responses use the request's HTTP version (an HTTP/1.0 client must not get chunked framing).
@@ -96,6 +98,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         responseTimer?.cancel()
         responseTimer = nil
+        responseDeadline = nil
         if let upstream {
             self.upstream = nil
             upstream.close()

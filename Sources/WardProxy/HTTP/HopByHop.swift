@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 
 /// Header rewriting at the proxy hop (RFC 9110 section 7.6.1): hop-by-hop headers and any header the
@@ -15,14 +16,18 @@ enum HopByHop {
 
     /// Removes hop-by-hop headers, including those listed in `Connection`.
     static func strip(_ headers: inout HTTPHeaders) {
-        // Fast path: most messages carry none of them, and one pass is cheaper than a removal per name.
-        guard headers.contains(where: { isHopByHop($0.name) }) else { return }
-        for value in headers[canonicalForm: "connection"] {
-            let name = value.lowercased()
-            // A caller must not be able to strip what identifies or frames the request for the next hop.
-            if !protected.contains(name) { headers.remove(name: String(name)) }
+        // One pass to find what is there (usually nothing, or just `connection`), then remove only that.
+        var present: [String] = []
+        for (name, value) in headers where isHopByHop(name) {
+            present.append(name)
+            guard name.caseInsensitiveEquals("connection") else { continue }
+            for token in value.split(separator: ",") {
+                let listed = token.trimmingCharacters(in: .whitespaces).lowercased()
+                // A caller must not be able to strip what identifies or frames the request for the next hop.
+                if !listed.isEmpty, !protected.contains(listed) { present.append(listed) }
+            }
         }
-        for name in names { headers.remove(name: name) }
+        for name in present { headers.remove(name: name) }
     }
 
     /// Whether `name` is always hop-by-hop, or `connection` (which may name more).

@@ -49,6 +49,7 @@ struct ValidationTests {
         (#"{"effect": "allow", "to": [{"paths": ["/a/{x}"]}]}"#, "policy.path.template", "[0].rules[0].to[0].paths[0]", "not a template segment"),
         (#"{"effect": "allow", "to": [{"paths": [""]}]}"#, "policy.path.empty", "[0].rules[0].to[0].paths[0]", "empty"),
         (#"{"effect": "allow", "to": [{"hosts": ["a.example.org:443"]}]}"#, "policy.host.port", "[0].rules[0].to[0].hosts[0]", "use \"ports\""),
+        (#"{"effect": "allow", "to": [{"hosts": ["[::1]:8443"]}]}"#, "policy.host.port", "[0].rules[0].to[0].hosts[0]", "write \"[::1]\""),
         (#"{"effect": "allow", "to": [{"hosts": ["a*b"]}]}"#, "policy.pattern.invalid", "[0].rules[0].to[0].hosts[0]", "inside"),
         (#"{"effect": "allow", "to": [{"ports": [0]}]}"#, "policy.port.range", "[0].rules[0].to[0].ports[0]", "1 to 65535"),
         (#"{"effect": "allow", "to": [{"notPorts": [70000]}]}"#, "policy.port.range", "[0].rules[0].to[0].notPorts[0]", "1 to 65535"),

@@ -257,6 +257,11 @@ struct PolicyParser {
     }
 
     mutating func host(_ text: String, at location: String) -> StringPattern? {
+        if text.hasPrefix("[") && text.contains("]:") {
+            let bare = text.split(separator: "]")[0] + "]"
+            error("policy.host.port", location, "\"\(text)\" has a port; hosts match without the port, so write \"\(bare)\" and use \"ports\"")
+            return nil
+        }
         if text.contains(":") && !text.hasPrefix("[") {
             error("policy.host.port", location, "\"\(text)\" has a port; hosts match without the port, so write \"\(text.split(separator: ":")[0])\" and use \"ports\"")
             return nil

@@ -216,13 +216,16 @@ extension DecisionTable {
 
     /// `notPaths`, `notHosts` and header conditions of a candidate clause.
     private func residualHolds(_ c: Int, _ request: RequestFacts) -> Bool {
-        let clause = clauses[c]
-        if clause.notPaths.contains(where: { $0.matches(request.path) }) { return false }
-        if !clause.notHosts.isEmpty, let host = request.hostWithoutPort, !host.isEmpty {
-            let lowered = host.lowercased()
-            if clause.notHosts.contains(where: { $0.matches(lowered) }) { return false }
+        if !clauses[c].notPaths.isEmpty && clauses[c].notPaths.contains(where: { $0.matches(request.path) }) {
+            return false
         }
-        return rules[Int(clause.rule)].headerConditions.allSatisfy { $0.holds(for: request) }
+        if !clauses[c].notHosts.isEmpty, let host = request.hostWithoutPort, !host.isEmpty {
+            let lowered = host.lowercased()
+            if clauses[c].notHosts.contains(where: { $0.matches(lowered) }) { return false }
+        }
+        let rule = Int(clauseRules[c])
+        if rules[rule].headerConditions.isEmpty { return true }
+        return rules[rule].headerConditions.allSatisfy { $0.holds(for: request) }
     }
 
     @inline(__always)
@@ -296,9 +299,7 @@ extension Condition {
     func holds(for request: RequestFacts) -> Bool {
         guard case .header(let name) = key else { return true }
         var matched = false
-        for header in request.headers where header.name.utf8.count == name.utf8.count
-            && header.name.lowercased() == name
-        {
+        for header in request.headers where equalsIgnoringASCIICase(header.name, lowercased: name) {
             if patterns.contains(where: { $0.matches(header.value) }) {
                 matched = true
                 break
@@ -306,4 +307,12 @@ extension Condition {
         }
         return negated ? !matched : matched
     }
+}
+
+/// Whether `text` equals the lower-case `lowercased`, ignoring ASCII case, without allocating.
+@inline(__always)
+func equalsIgnoringASCIICase(_ text: String, lowercased: String) -> Bool {
+    guard text.utf8.count == lowercased.utf8.count else { return false }
+    for (a, b) in zip(text.utf8, lowercased.utf8) where (a >= 0x41 && a <= 0x5A ? a | 0x20 : a) != b { return false }
+    return true
 }

@@ -124,6 +124,64 @@ struct ProxyAuthorizationTests {
         #expect(try JSONValue.parse(upper.body)["path"] == .string("/ADMIN"))
     }
 
+    @Test func pipelinedRequestsAreAnsweredInOrder() throws {
+        let harness = try ProxyHarness()
+        defer { harness.stop() }
+        let result = try harness.python(
+            #"""
+            s = tls_context().wrap_socket(socket.create_connection((HOST, PORT)), server_hostname=HOST)
+            s.settimeout(5)
+            s.sendall(b"GET /orders/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                      b"GET /admin HTTP/1.1\r\nHost: x\r\n\r\n"
+                      b"GET /orders/3 HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = b""
+            try:
+                while data.count(b"HTTP/1.1 ") < 3 or not data.endswith(b"}"):
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    data += chunk
+            except socket.timeout:
+                pass
+            import re
+            statuses = [m.decode() for m in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
+            paths = [p for p in ["/orders/1", "/orders/3"] if ('"path": "%s"' % p).encode() in data]
+            print(json.dumps({"statuses": statuses, "paths": paths, "order": data.find(b"/orders/1") < data.find(b"/orders/3")}))
+            """#, as: "ns/shop/sa/frontend")
+        #expect(result["statuses"] == ["200", "403", "200"])
+        #expect(result["paths"] == ["/orders/1", "/orders/3"])
+        #expect(result["order"] == true)
+    }
+
+    @Test func expectContinueIsAnsweredByTheProxy() throws {
+        let harness = try ProxyHarness()
+        defer { harness.stop() }
+        let result = try harness.python(
+            #"""
+            def attempt(path, who):
+                s = tls_context(CERTS[who][0], CERTS[who][1]).wrap_socket(socket.create_connection((HOST, PORT)), server_hostname=HOST)
+                s.settimeout(3)
+                s.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n" % path).encode())
+                first = s.recv(65536).split(b"\r\n")[0].decode()
+                final = ""
+                if " 100 " in first:
+                    s.sendall(b"hello")
+                    data = b""
+                    while b"}" not in data:
+                        chunk = s.recv(65536)
+                        if not chunk: break
+                        data += chunk
+                    final = data.split(b"\r\n")[0].decode()
+                    body = data.split(b"\r\n\r\n", 1)[1]
+                    return [first, final, json.loads(body)["body_bytes"]]
+                return [first, final, None]
+            print(json.dumps({"allowed": attempt("/upload", "worker"), "denied": attempt("/admin", "worker")}))
+            """#.replacingOccurrences(
+                of: "def attempt",
+                with: "CERTS = {\"worker\": (\"\(harness.pki.cert("ns/batch/sa/worker"))\", \"\(harness.pki.key("ns/batch/sa/worker"))\")}\ndef attempt"))
+        #expect(result["allowed"] == ["HTTP/1.1 100 Continue", "HTTP/1.1 200 OK", 5])
+        #expect(result["denied"]?.arrayValue?.first?.stringValue?.hasPrefix("HTTP/1.1 403") == true)
+    }
+
     @Test func debugDecisionsNamesTheRule() throws {
         let harness = try ProxyHarness(extraArgs: ["--debug-decisions"])
         defer { harness.stop() }

@@ -68,6 +68,7 @@ extension InboundHTTPHandler {
             context.writeAndFlush(wrapOutboundOut(end)).whenComplete { _ in loopBound.value.close(promise: nil) }
         } else {
             context.writeAndFlush(wrapOutboundOut(end), promise: nil)
+            if case .complete = action { scheduleQueueDrain() }
         }
     }
 
@@ -79,6 +80,7 @@ extension InboundHTTPHandler {
             context.close(promise: nil)
         } else {
             headTimer.exchangeFinished()
+            scheduleQueueDrain()
         }
     }
 

@@ -40,6 +40,10 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var responseVersion = HTTPVersion.http1_1
     var retried = false
 
+    // Pipelining (see InboundHTTPHandler+Pipelining.swift).
+    var queue: [Queued] = []
+    var quiescing = false
+
     // Client-side flow control.
     /// Inside a burst of reads: upstream writes are flushed once at its end (one syscall per burst).
     var inReadBurst = false
@@ -64,6 +68,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch event {
         case let peer as PeerInfo:
             connectionEstablished(peer, context: context)
+        case is ChannelShouldQuiesceEvent:
+            quiesce(context: context)
         case is RequestHeadTimeout:
             var timedOut = ExchangeRecord(
                 started: .now(), wallClock: Date().timeIntervalSince1970, method: "-", path: "-")
@@ -77,7 +83,12 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBurst = true
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if mustQueue(part) {
+            enqueue(.part(part))
+            return
+        }
+        switch part {
         case .head(let head): requestHead(head, context: context)
         case .body(let buffer): requestBody(buffer)
         case .end: requestEnd()
@@ -115,7 +126,11 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let parserError = error as? HTTPParserError {
-            malformed(parserError, context: context)
+            if errorBelongsToQueuedRequest {
+                enqueue(.error(parserError))
+            } else {
+                malformed(parserError, context: context)
+            }
             return
         }
         context.close(promise: nil)
@@ -124,7 +139,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Outbound
 
     func read(context: ChannelHandlerContext) {
-        if readsPaused {
+        if readsPaused || !queue.isEmpty {
             readPending = true
         } else {
             context.read()
@@ -136,7 +151,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func resumeClientReads() {
         guard readsPaused else { return }
         readsPaused = false
-        if readPending, let context {
+        if readPending, queue.isEmpty, let context {
             readPending = false
             context.read()
         }

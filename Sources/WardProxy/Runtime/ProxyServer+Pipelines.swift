@@ -30,7 +30,7 @@ extension ProxyServer {
                         limits.maxHeaderListSize = config.maxHeaderBytes
                         limits.maxHeaderFieldSize = config.maxHeaderBytes
                         try sync.configureHTTPServerPipeline(
-                            withPipeliningAssistance: true, withErrorHandling: false,
+                            withPipeliningAssistance: false, withErrorHandling: false,
                             withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
                             withDecoderLimitConfiguration: limits)
                         try sync.addHandler(InboundHTTPHandler(shared: shared, headTimer: timer))

@@ -20,9 +20,16 @@ extension PolicySet {
                 }
             }
         }
-        // Shadowed rules.
+        // Shadowed rules. A rule whose paths all start with the literal segment K can only be covered by a rule
+        // whose paths all start with K too, or by one without such a key; bucketing keeps this near-linear.
+        var buckets: [String?: [Int]] = [:]
+        let keys = live.map(\.rule.pathBucket)
+        for (index, key) in keys.enumerated() { buckets[key, default: []].append(index) }
         for (index, later) in live.enumerated() {
-            for (earlierIndex, other) in live.enumerated() where earlierIndex != index {
+            let keyed = keys[index].map { buckets[$0] ?? [] } ?? []
+            let candidates = keys[index] == nil ? (buckets[nil] ?? []) : (keyed + (buckets[nil] ?? [])).sorted()
+            for earlierIndex in candidates where earlierIndex != index {
+                let other = live[earlierIndex]
                 let sameScope = other.policy.name == later.policy.name
                     || (other.policy.mode == .enforce && later.policy.mode == .enforce
                         && later.policy.targets.allSatisfy { t in other.policy.targets.contains { $0.covers(t) } })
@@ -61,6 +68,21 @@ extension PolicySet {
 }
 
 extension Rule {
+    /// The first literal path segment shared by every path of every `to` entry (`"orders"` for `/orders/{*}` and
+    /// `/orders`); nil when some entry has no paths or a path without such a segment.
+    var pathBucket: String? {
+        guard !to.isEmpty else { return nil }
+        var key: String?
+        for operation in to {
+            guard !operation.paths.isEmpty else { return nil }
+            for path in operation.paths {
+                guard let segment = path.firstLiteralSegment else { return nil }
+                if key == nil { key = segment } else if key != segment { return nil }
+            }
+        }
+        return key
+    }
+
     /// Why this rule can never match, or nil when it may.
     var neverMatchesReason: String? {
         if !from.isEmpty, let reason = from.lazy.compactMap(\.neverMatchesReason).first,
@@ -177,5 +199,27 @@ extension Operation {
             && negativeCovers(notPaths, other.notPaths) { $0.covers($1) }
             && positiveCovers(hosts, other.hosts) { $0.covers($1) }
             && negativeCovers(notHosts, other.notHosts) { $0.covers($1) }
+    }
+}
+
+extension PathPattern {
+    /// The first segment when the pattern fixes it completely (`a` for `/a`, `/a/b`, `/a/*`, `/a/{*}`).
+    var firstLiteralSegment: String? {
+        let text: String
+        switch self {
+        case .exact(let s): text = s
+        case .prefix(let s):
+            // `/ab*` does not fix the first segment; `/ab/*` does.
+            guard s.dropFirst().contains("/") else { return nil }
+            text = s
+        case .template(let segments):
+            guard case .literal(let first)? = segments.first else { return nil }
+            return first
+        case .suffix, .present: return nil
+        }
+        guard let first = text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).first,
+            !first.isEmpty
+        else { return nil }
+        return String(first)
     }
 }

@@ -24,6 +24,7 @@ struct PolicyBenchCommand: ParsableCommand {
             let compileStart = BenchClock.now()
             let compiled = try source.load()
             let list = try PolicyCLI.requests(file: requests)
+            try PolicyCLI.checkTargets(list, compiled)
             // Requests are parsed and split beforehand; bad requests (normalization failures) are not timed.
             var items: [(table: Int, peer: Int, request: RequestFacts)] = []
             var tables: [DecisionTable] = []

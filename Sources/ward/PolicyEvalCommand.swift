@@ -23,6 +23,7 @@ struct PolicyEvalCommand: ParsableCommand {
             default: throw CLIError("give exactly one of --request JSON or --requests FILE.jsonl", code: "usage")
             }
             let compiled = try source.load()
+            try PolicyCLI.checkTargets(list, compiled)
             var tables: [String: DecisionTable] = [:]
             var out = ""
             for item in list {

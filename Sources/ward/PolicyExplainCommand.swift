@@ -15,6 +15,7 @@ struct PolicyExplainCommand: ParsableCommand {
         try CLI.run {
             let item = try PolicyCLI.request(request)
             let compiled = try source.load()
+            try PolicyCLI.checkTargets([item], compiled)
             let facts: (request: RequestFacts, connection: ConnectionFacts)
             do { facts = try item.facts() } catch {
                 print("DENY: \(error) (path \"\(item.path)\"); the proxy answers 400 and never forwards it")

@@ -37,6 +37,15 @@ enum PolicyCLI {
         return CompiledPolicies(set: set)
     }
 
+    /// Refuses requests for another workload than the one a narrowed table (`compile --target`) was built for:
+    /// its other policies were dropped, so its answers for other workloads would be silently incomplete.
+    static func checkTargets(_ requests: [EvalRequest], _ compiled: CompiledPolicies) throws {
+        guard let target = compiled.target else { return }
+        if let other = requests.first(where: { $0.target != target }) {
+            throw CLIError("the table was compiled for \(target) only; request target \(other.target) needs a table compiled without --target or with --target \(other.target)", code: "policy.table.target")
+        }
+    }
+
     /// Reads a request given inline (`--request '{...}'`).
     static func request(_ text: String) throws -> EvalRequest {
         do { return try EvalRequest(text: text, source: "--request") } catch let error as JSONError {

@@ -86,6 +86,11 @@ struct PolicyCLITests {
         #expect(lines[2] == #"{"decision":"deny","policy":"orders","rule":"no-bulk-export","dryRun":[]}"#)
         #expect(lines[3].hasPrefix(#"{"decision":"deny","policy":null,"rule":null,"dryRun":[],"error":"bad request: encoded"#))
 
+        let otherTarget = #"{"target": "spiffe://example.org/ns/shop/sa/payments", "principal": "\#(Self.orders)", "method": "POST", "path": "/payments/charge"}"#
+        let narrowed = try WardProcess.ward(["policy", "eval", "--table", table, "--request", otherTarget])
+        #expect(narrowed.status == 1)
+        #expect(narrowed.stderr.contains("compiled for \(Self.orders) only"))
+
         let text = try String(contentsOfFile: table, encoding: .utf8)
         try text.replacingOccurrences(of: "frontend-reads", with: "frontend-readz").write(toFile: table, atomically: true, encoding: .utf8)
         let tampered = try WardProcess.ward(["policy", "eval", "--table", table, "--request", requests[0]])

@@ -182,6 +182,23 @@ struct ProxyAuthorizationTests {
         #expect(result["denied"]?.arrayValue?.first?.stringValue?.hasPrefix("HTTP/1.1 403") == true)
     }
 
+    @Test func dryRunOutcomesAreLoggedButNotEnforced() throws {
+        let policy = String(ProxyHarness.defaultPolicy.dropLast()) + """
+            , {"name": "shadow", "target": "spiffe://example.org/ns/shop/sa/orders", "mode": "dry-run", "rules": [
+              {"id": "would-deny-frontend", "effect": "deny",
+               "from": [{"principals": ["spiffe://example.org/ns/shop/sa/frontend"]}]}]}]
+            """
+        let harness = try ProxyHarness(policy: policy)
+        defer { harness.stop() }
+        #expect(harness.curl(as: "ns/shop/sa/frontend", "/orders/1").status == 200)
+        let line = try #require(harness.accessLog().last)
+        #expect(line["decision"] == "allow")
+        let dryRun = try #require(line["dryRun"]?.arrayValue?.first)
+        #expect(dryRun["policy"] == "shadow")
+        #expect(dryRun["rule"] == "would-deny-frontend")
+        #expect(dryRun["decision"] == "deny")
+    }
+
     @Test func debugDecisionsNamesTheRule() throws {
         let harness = try ProxyHarness(extraArgs: ["--debug-decisions"])
         defer { harness.stop() }

@@ -5,8 +5,8 @@ import WardTLS
 
 extension ProxyServer {
     /// Binds the mTLS listener. Every connection: TLS (peer verified) → peer identity event → either the HTTP
-    /// stack (head timer, NIO's HTTP/1.1 codec with the configured header limit, pipelining assistance, the
-    /// authorizing proxy handler) or the TCP forwarder.
+    /// stack (head timer, NIO's HTTP/1.1 codec with the configured header limit, the authorizing proxy handler,
+    /// which also handles pipelining and drain) or the TCP forwarder.
     func bindListener(shared: ProxyShared, provider: TLSContextProvider) throws -> Channel {
         let tracker = self.tracker
         let config = self.config

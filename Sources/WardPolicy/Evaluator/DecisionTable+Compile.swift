@@ -9,7 +9,7 @@ extension DecisionTable {
     convenience init(compiling set: PolicySet, target: String, maxHits: Int, maxWords: Int) {
         var builder = TableBuilder(target: target, policies: set.policies(for: target))
         let t = builder.build()
-        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, clauseRules: t.clauseRules, ruleDecisions: t.ruleDecisions, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparseStart: t.sparseStart, sparseWords: t.sparseWords, sparseBits: t.sparseBits, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords)
+        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, clauseRules: t.clauseRules, ruleDecisions: t.ruleDecisions, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparseStart: t.sparseStart, sparseWords: t.sparseWords, sparseBits: t.sparseBits, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, exactPrincipals: t.exactPrincipals, inexactPrincipals: t.inexactPrincipals, patternRules: t.patternRules, complexRules: t.complexRules, alwaysBits: t.alwaysBits, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords)
     }
 }
 
@@ -224,6 +224,27 @@ private struct TableBuilder {
         }
         let pathAnyWords = (0..<wordCount).filter { arena[Int(pathAny) + $0] != 0 }.count
         let hasHostConstraints = clauseOps.contains { !($0?.hosts.isEmpty ?? true) }
+        // Connection-side indexes: most rules only ask "is the peer one of these principals?".
+        var exactPrincipals: [String: Int32] = [:]
+        var inexactPrincipals: [Int32] = []
+        for (index, pattern) in principalPatterns.enumerated() {
+            if case .exact(let text) = pattern { exactPrincipals[text] = Int32(index) } else { inexactPrincipals.append(Int32(index)) }
+        }
+        var patternRules = [[Int32]](repeating: [], count: principalPatterns.count)
+        var complexRules: [Int32] = []
+        var alwaysBits = [UInt64](repeating: 0, count: wordCount)
+        for (r, rule) in rules.enumerated() {
+            if rule.connectionConditions.isEmpty && rule.sources.isEmpty {
+                for c in Int(rule.clauseStart)..<Int(rule.clauseEnd) { alwaysBits[c >> 6] |= 1 << UInt64(c & 63) }
+            } else if rule.connectionConditions.isEmpty, rule.sources.count == 1, let source = rule.sources.first,
+                !source.principals.isEmpty, source.notPrincipals.isEmpty, source.ipBlocks.isEmpty,
+                source.notIpBlocks.isEmpty
+            {
+                for p in Set(source.principals) { patternRules[Int(p)].append(Int32(r)) }
+            } else {
+                complexRules.append(Int32(r))
+            }
+        }
         var residualBits = [UInt64](repeating: 0, count: wordCount)
         for (c, clause) in clauses.enumerated() where clause.hasResidual { residualBits[c >> 6] |= 1 << UInt64(c & 63) }
         return DecisionTable(target: target, policies: policies.map { ($0.name, $0.mode) }, rules: rules,
@@ -235,7 +256,9 @@ private struct TableBuilder {
             pathAny: pathAny, pathAnyWords: pathAnyWords, hostExact: hostExact,
             hostPrefixes: hostPrefixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
             hostSuffixes: hostSuffixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
-            hasHostConstraints: hasHostConstraints, hostAny: hostAny, hostPresent: hostPresent, principalPatterns: principalPatterns,
+            hasHostConstraints: hasHostConstraints, hostAny: hostAny, hostPresent: hostPresent, principalPatterns: principalPatterns, exactPrincipals: exactPrincipals,
+            inexactPrincipals: inexactPrincipals, patternRules: patternRules, complexRules: complexRules,
+            alwaysBits: alwaysBits,
             hasDryRun: dryRunStart < clauseOps.count)
     }
 }

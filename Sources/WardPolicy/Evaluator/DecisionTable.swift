@@ -64,13 +64,22 @@ public final class DecisionTable: Sendable {
 
     /// Distinct principal patterns, evaluated once per connection.
     let principalPatterns: [StringPattern]
+    /// Exact principal patterns by text, and the indices of the others (matched one by one).
+    let exactPrincipals: [String: Int32]
+    let inexactPrincipals: [Int32]
+    /// Per principal pattern, the rules whose only condition on the connection is "principal is one of these".
+    let patternRules: [[Int32]]
+    /// Rules with other connection conditions (ipBlocks, notPrincipals, several sources, `source.ip`, SNI).
+    let complexRules: [Int32]
+    /// Clauses of rules with no `from` and no connection condition: every peer has them.
+    let alwaysBits: [UInt64]
     let hasDryRun: Bool
     /// Path hits and candidate words kept on the stack before the evaluator falls back to a slower form
     /// (tests lower them to exercise the fallbacks).
     let maxHits: Int
     let maxWords: Int
 
-    init(target: String, policies: [(name: String, mode: Policy.Mode)], rules: [CompiledRule], clauses: [Clause], clauseRules: [Int32], ruleDecisions: [Decision], residualBits: [UInt64], wordCount: Int, allowStart: Int, dryRunStart: Int, arena: [UInt64], sparseStart: [Int32], sparseWords: [Int32], sparseBits: [UInt64], methodNames: [[UInt8]], methodSets: [Int32], ports: [Int], portSets: [Int32], pathTrie: PathTrie, pathSuffixes: [(suffix: [UInt8], set: Int32)], pathAny: Int32, pathAnyWords: Int, hostExact: ByteKeyTable, hostPrefixes: [(prefix: [UInt8], set: Int32)], hostSuffixes: [(suffix: [UInt8], set: Int32)], hasHostConstraints: Bool, hostAny: Int32, hostPresent: Int32, principalPatterns: [StringPattern], hasDryRun: Bool, maxHits: Int = 16, maxWords: Int = 64) {
+    init(target: String, policies: [(name: String, mode: Policy.Mode)], rules: [CompiledRule], clauses: [Clause], clauseRules: [Int32], ruleDecisions: [Decision], residualBits: [UInt64], wordCount: Int, allowStart: Int, dryRunStart: Int, arena: [UInt64], sparseStart: [Int32], sparseWords: [Int32], sparseBits: [UInt64], methodNames: [[UInt8]], methodSets: [Int32], ports: [Int], portSets: [Int32], pathTrie: PathTrie, pathSuffixes: [(suffix: [UInt8], set: Int32)], pathAny: Int32, pathAnyWords: Int, hostExact: ByteKeyTable, hostPrefixes: [(prefix: [UInt8], set: Int32)], hostSuffixes: [(suffix: [UInt8], set: Int32)], hasHostConstraints: Bool, hostAny: Int32, hostPresent: Int32, principalPatterns: [StringPattern], exactPrincipals: [String: Int32], inexactPrincipals: [Int32], patternRules: [[Int32]], complexRules: [Int32], alwaysBits: [UInt64], hasDryRun: Bool, maxHits: Int = 16, maxWords: Int = 64) {
         self.target = target
         self.policies = policies
         self.rules = rules
@@ -100,6 +109,11 @@ public final class DecisionTable: Sendable {
         self.hostAny = hostAny
         self.hostPresent = hostPresent
         self.principalPatterns = principalPatterns
+        self.exactPrincipals = exactPrincipals
+        self.inexactPrincipals = inexactPrincipals
+        self.patternRules = patternRules
+        self.complexRules = complexRules
+        self.alwaysBits = alwaysBits
         self.hasDryRun = hasDryRun
         self.maxHits = maxHits
         self.maxWords = maxWords

@@ -52,6 +52,16 @@ struct ExchangeStateTests {
         #expect(state.answerLocally(close: false) == .complete(reuseUpstream: false, closeClient: false))
     }
 
+    @Test func secondRequestDuringAnExchangeIsRefused() {
+        var state = ExchangeState()
+        let first = state.requestStarted(close: false)
+        #expect(first)
+        state.allowed()
+        let second = state.requestStarted(close: false)
+        #expect(!second)
+        #expect(state.phase == .connecting)
+    }
+
     @Test func retryGoesBackToConnecting() {
         var state = ExchangeState()
         state.requestStarted(close: false)

@@ -26,11 +26,15 @@ struct ExchangeState {
 
     var isIdle: Bool { phase == .idle }
 
-    /// A request head arrived; `close` when the client asked for it.
-    mutating func requestStarted(close: Bool) {
-        precondition(phase == .idle, "a request started while another was in progress")
+    /// A request head arrived; `close` when the client asked for it. Returns false (and changes nothing) if an
+    /// exchange is still in progress: the handler queues early requests, so this would be a bug, and the caller
+    /// closes the connection rather than mix two exchanges.
+    @discardableResult
+    mutating func requestStarted(close: Bool) -> Bool {
+        guard phase == .idle else { return false }
         self = ExchangeState()
         closeAfter = close
+        return true
     }
 
     /// The decision allowed the request.

@@ -6,7 +6,10 @@ import WardPolicy
 extension InboundHTTPHandler {
     func requestHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         headTimer.headReceived()
-        exchange.requestStarted(close: !head.isKeepAlive)
+        guard exchange.requestStarted(close: !head.isKeepAlive) else {
+            context.close(promise: nil)  // fail closed: never two exchanges at once
+            return
+        }
         record = ExchangeRecord(
             started: .now(), wallClock: Date().timeIntervalSince1970, method: head.method.rawValue, path: head.uri)
         bodyBytesSent = 0
@@ -119,7 +122,7 @@ extension InboundHTTPHandler {
         let status: HTTPResponseStatus = error == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
         switch exchange.phase {
         case .idle:
-            exchange.requestStarted(close: true)
+            guard exchange.requestStarted(close: true) else { return }
             record = ExchangeRecord(started: .now(), wallClock: Date().timeIntervalSince1970, method: "-", path: "-")
             answerLocally(status, reason: "malformed: \(error)", close: true)
         case .connecting, .forwarding:

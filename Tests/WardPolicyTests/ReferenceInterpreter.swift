@@ -123,7 +123,7 @@ struct ReferenceInterpreter {
         var pat = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         var segs = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         while let p = pat.first {
-            if p == "{**}" { return !segs.isEmpty && !segs.joined(separator: "/").isEmpty }
+            if p == "{**}" { return !segs.isEmpty }  // a remainder, or just the trailing slash
             guard let s = segs.first else { return false }
             if p == "{*}" { if s.isEmpty { return false } } else if p != s { return false }
             pat.removeFirst()

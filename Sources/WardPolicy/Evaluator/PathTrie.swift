@@ -234,7 +234,8 @@ final class PathTrie: Sendable {
             }
             entry += 1
         }
-        if current.rest >= 0 && segmentLength > 0 { hit(current.rest) }
+        // `{**}` takes a non-empty remainder, or the trailing slash alone (`/a/` for `/a/{**}`).
+        if current.rest >= 0 && (segmentLength > 0 || isLast) { hit(current.rest) }
         let slot = edge(UnsafeBufferPointer(rebasing: path[start..<end]), parent: node)
         if slot >= 0 {
             let child = slots[slot].node

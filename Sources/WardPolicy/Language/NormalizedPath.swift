@@ -6,8 +6,8 @@
 /// rejected as a bad request instead of guessed at:
 ///
 /// - percent-escapes of unreserved characters (`A-Z a-z 0-9 - . _ ~`) are decoded, others kept with upper-case
-///   hex; encoded `/`, `\` and NUL, malformed escapes, raw backslashes, control characters, spaces and
-///   non-ASCII bytes are rejected;
+///   hex; encoded `/`, `\` and NUL, malformed escapes, raw backslashes, `;` path parameters (which some servers
+///   strip and matchers do not), control characters, spaces and non-ASCII bytes are rejected;
 /// - `.` and `..` segments are resolved (RFC 3986 section 5.2.4; `..` never climbs above the root);
 /// - repeated slashes are merged;
 /// - the query (after `?`) and fragment (after `#`) are split off and never matched.
@@ -86,6 +86,9 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
                 index += 2
             case UInt8(ascii: "\\"):
                 throw fail("backslash", "a backslash is not allowed in a path")
+            case UInt8(ascii: ";"):
+                // `/admin;x` is `/admin` to Tomcat and Spring but another path to a matcher: refuse the ambiguity.
+                throw fail("semicolon", "\";\" (a path parameter) is not allowed in a path")
             case 0..<0x21, 0x7F...:
                 throw fail("bad_character", "control characters, spaces and non-ASCII bytes must be percent-encoded")
             default:

@@ -15,7 +15,7 @@ public enum PathPattern: Sendable, Hashable, CustomStringConvertible {
         case literal(String)
         /// `{*}`: exactly one non-empty segment.
         case one
-        /// `{**}`: one or more segments (the rest of the path, non-empty); last only.
+        /// `{**}`: one or more segments (the rest of the path), or just a trailing slash; last only.
         case rest
     }
 
@@ -149,7 +149,9 @@ public enum PathPattern: Sendable, Hashable, CustomStringConvertible {
             for (index, segment) in segments.enumerated() {
                 switch segment {
                 case .rest:
-                    return index < parts.count && !parts[index].isEmpty
+                    // Something after the literal lead, or at least its trailing slash: `/a/{**}` covers
+                    // `/a/` too, so a deny written as `/admin` + `/admin/{**}` leaves no `/admin/` gap.
+                    return index < parts.count
                 case .one:
                     guard index < parts.count, !parts[index].isEmpty else { return false }
                 case .literal(let s):

@@ -38,6 +38,14 @@ final class ByteBufferBIO {
         if inbound?.readableBytes == 0 { inbound = nil }
     }
 
+    /// Makes room for `bytes` more ciphertext, so writing a large chunk's records never regrows the buffer.
+    func reserveOutbound(_ bytes: Int) {
+        var buffer = outbound ?? allocator.buffer(capacity: bytes)
+        outbound = nil
+        buffer.reserveCapacity(minimumWritableBytes: bytes)
+        outbound = buffer
+    }
+
     /// Ciphertext OpenSSL produced since the last call, or nil.
     func takeOutbound() -> ByteBuffer? {
         defer { outbound = nil }

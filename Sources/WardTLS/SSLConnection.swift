@@ -87,6 +87,8 @@ final class SSLConnection {
     /// Encrypts `bytes` (all of them: memory BIOs never refuse a write).
     func writePlaintext(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return .complete }
+        // Each 16 KiB record adds a header and tag (22 bytes in TLS 1.3, up to 29 in 1.2).
+        io.reserveOutbound(bytes.count + (bytes.count / 16384 + 1) * 32)
         var offset = 0
         while offset < bytes.count {
             ERR_clear_error()

@@ -223,6 +223,23 @@ struct ProxyLifecycleTests {
         let missing = try WardProcess.ward(["proxy", "--upstream", "127.0.0.1:1"])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("svid"))
+        // Identity that does not load: exit 1 naming the file, no crash.
+        let pki = try TestPKI.make(in: dir + "/pki", trustDomain: "example.org", ids: ["a", "b"])
+        try FileManager.default.createDirectory(atPath: dir + "/policies", withIntermediateDirectories: true)
+        try ProxyHarness.defaultPolicy.write(toFile: dir + "/policies/p.json", atomically: true, encoding: .utf8)
+        let mismatch = try WardProcess.ward(
+            ["proxy", "--upstream", "127.0.0.1:1", "--listen", "127.0.0.1:0", "--admin", "off", "--svid", pki.cert("a"),
+             "--key", pki.key("b"), "--bundle", pki.bundle, "--policies", dir + "/policies"])
+        #expect(mismatch.status == 1)
+        #expect(mismatch.stderr.contains(pki.key("b")), "\(mismatch.stderr)")
+        #expect(!mismatch.stderr.contains("crashed"))
+        // Invalid policies: exit 1 naming the file.
+        try "[{\"name\": 1}]".write(toFile: dir + "/policies/p.json", atomically: true, encoding: .utf8)
+        let badPolicy = try WardProcess.ward(
+            ["proxy", "--upstream", "127.0.0.1:1", "--listen", "127.0.0.1:0", "--admin", "off", "--svid", pki.cert("a"),
+             "--key", pki.key("a"), "--bundle", pki.bundle, "--policies", dir + "/policies"])
+        #expect(badPolicy.status == 1)
+        #expect(badPolicy.stderr.contains("p.json"), "\(badPolicy.stderr)")
     }
 
     @Test func configFileRunsTheProxy() throws {

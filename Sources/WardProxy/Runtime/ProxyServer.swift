@@ -52,6 +52,17 @@ public final class ProxyServer: Sendable {
     /// Loads everything, binds the listeners, and starts watching files. Throws before binding if anything is
     /// missing or invalid.
     public func start() throws(ProxyError) {
+        do {
+            try startListening()
+        } catch {
+            // Nothing will run: release the event loops and the stop promise before reporting.
+            stopped.succeed()
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+    }
+
+    private func startListening() throws(ProxyError) {
         let loaded = try LoadedState.load(config)
         let accessLog = try AccessLog.open(config.accessLog)
         let provider = TLSContextProvider(loaded.tlsContext)
@@ -96,7 +107,6 @@ public final class ProxyServer: Sendable {
         do {
             return try body()
         } catch {
-            try? group.syncShutdownGracefully()
             throw ProxyError("listen.bind", "\(key): cannot listen on \(address): \(error)")
         }
     }

@@ -28,18 +28,24 @@ public enum MTLSClient {
             TLSConfiguration(role: .client, svid: svid, trustBundles: bundles, peerRequirement: .oneOf([server])))
         let provider = TLSContextProvider(context)
         let promise = group.next().makePromise(of: Response.self)
-        let channel = try ClientBootstrap(group: group)
-            .connectTimeout(.seconds(5))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(TLSHandler(provider: provider, serverName: "localhost"))
-                    try sync.addHTTPClientHandlers()
-                    try sync.addHandler(ResponseCollector(promise: promise))
+        let channel: Channel
+        do {
+            channel = try ClientBootstrap(group: group)
+                .connectTimeout(.seconds(5))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        try sync.addHandler(TLSHandler(provider: provider, serverName: "localhost"))
+                        try sync.addHTTPClientHandlers()
+                        try sync.addHandler(ResponseCollector(promise: promise))
+                    }
                 }
-            }
-            .connect(host: host, port: port)
-            .wait()
+                .connect(host: host, port: port)
+                .wait()
+        } catch {
+            promise.fail(error)  // never leave a promise unfulfilled
+            throw error
+        }
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
         head.headers.add(name: "host", value: "localhost")
         head.headers.add(name: "connection", value: "close")

@@ -36,9 +36,6 @@ enum HopByHop {
         guard count >= 2, count <= 19 else { return false }
         return names.contains { $0.utf8.count == count && $0.caseInsensitiveEquals(name) }
     }
-
-    /// Whether a request's `Connection` header asks to close after this exchange.
-    static func wantsClose(_ head: HTTPRequestHead) -> Bool { !head.isKeepAlive }
 }
 
 extension String {

@@ -72,6 +72,9 @@ extension InboundHTTPHandler {
         outbound.headers.remove(name: "expect")
         if body.isChunked { outbound.headers.add(name: "transfer-encoding", value: "chunked") }
         outbound.headers.replaceOrAdd(name: ForwardedClientCert.name, value: forwardedClientCert)
+        if head.version.minor == 0, hosts.isEmpty, let upstream = shared.config.upstream {
+            outbound.headers.add(name: "host", value: upstream.description)  // forwarded as HTTP/1.1, which needs one
+        }
         forwardHead = outbound
         exchange.allowed()
         if head.expectsContinue {
@@ -123,6 +126,7 @@ extension InboundHTTPHandler {
         switch exchange.phase {
         case .idle:
             guard exchange.requestStarted(close: true) else { return }
+            responseVersion = .http1_1
             record = ExchangeRecord(started: .now(), wallClock: Date().timeIntervalSince1970, method: "-", path: "-")
             answerLocally(status, reason: "malformed: \(error)", close: true)
         case .connecting, .forwarding:

@@ -27,6 +27,18 @@ public struct SVIDVerifier: Sendable {
     public func verify(_ chain: [Certificate], at time: Date = Date(), expectedID: SpiffeID? = nil)
         throws(IdentityError) -> Verified
     {
+        try verify(chain, at: time, expectedID: expectedID, collectPath: true)
+    }
+
+    /// The same verification, returning only the SPIFFE ID: for the TLS handshake, which needs no validated
+    /// path and should not pay for wrapping it.
+    public func verifiedID(of chain: [Certificate], at time: Date = Date()) throws(IdentityError) -> SpiffeID {
+        try verify(chain, at: time, expectedID: nil, collectPath: false).id
+    }
+
+    private func verify(_ chain: [Certificate], at time: Date, expectedID: SpiffeID?, collectPath: Bool)
+        throws(IdentityError) -> Verified
+    {
         guard let leaf = chain.first else { throw IdentityError(.emptyChain, "no certificate to verify") }
         let id = try SVIDVerifier.checkLeaf(leaf)
         guard let bundle = bundles[id.trustDomain] else {
@@ -35,7 +47,7 @@ public struct SVIDVerifier: Sendable {
                 .wrongTrustDomain,
                 "\(id) is in trust domain \(id.trustDomain), but the bundle is for \(known.isEmpty ? "no trust domain" : known)")
         }
-        let path = try SVIDVerifier.validatePath(chain, store: bundle.store, at: time)
+        let path = try SVIDVerifier.validatePath(chain, store: bundle.store, at: time, collectPath: collectPath)
         if let expectedID, expectedID != id {
             let code: IdentityError.Code = expectedID.trustDomain == id.trustDomain ? .unexpectedID : .wrongTrustDomain
             throw IdentityError(code, "the SVID is for \(id), expected \(expectedID)")
@@ -70,9 +82,10 @@ public struct SVIDVerifier: Sendable {
         return id
     }
 
-    /// RFC 5280 path validation of `chain` to the authorities in `store` at `time`; returns the validated path.
-    static func validatePath(_ chain: [Certificate], store: TrustStore, at time: Date) throws(IdentityError)
-        -> [Certificate]
+    /// RFC 5280 path validation of `chain` to the authorities in `store` at `time`; returns the validated path
+    /// (empty unless `collectPath`).
+    static func validatePath(_ chain: [Certificate], store: TrustStore, at time: Date, collectPath: Bool = true)
+        throws(IdentityError) -> [Certificate]
     {
         guard let untrusted = ward_sk_X509_new_null() else { throw OpenSSL.failure("sk_X509_new_null") }
         defer { ward_sk_X509_free(untrusted) }  // the stack only borrows the certificates
@@ -93,7 +106,7 @@ public struct SVIDVerifier: Sendable {
             throw describe(error: error, depth: depth, chain: chain, time: time)
         }
         var path: [Certificate] = []
-        if let verified = X509_STORE_CTX_get0_chain(ctx) {
+        if collectPath, let verified = X509_STORE_CTX_get0_chain(ctx) {
             for index in 0..<ward_sk_X509_num(verified) {
                 guard let x509 = ward_sk_X509_value(verified, index), X509_up_ref(x509) == 1,
                     let certificate = try? Certificate(taking: x509)

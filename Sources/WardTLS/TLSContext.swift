@@ -131,7 +131,7 @@ public final class TLSContext: @unchecked Sendable {
         }
         let id: SpiffeID
         do {
-            id = try verifier.verify(chain).id
+            id = try verifier.verifiedID(of: chain)
         } catch {
             return .failure(TLSError(.peerRejected, "peer certificate rejected: \(error.message)"))
         }

@@ -19,6 +19,18 @@ struct TLSConnectionState {
     var isActive: Bool { if case .active = state { true } else { false } }
     var isClosing: Bool { if case .closing = state { true } else { false } }
 
+    /// Whether the peer ended its direction with close_notify (and we have not closed yet).
+    var peerSentCloseNotify: Bool { if case .peerClosed = state { true } else { false } }
+
+    /// Whether application data may be encrypted now: after the handshake, until we send close_notify (a peer's
+    /// close_notify ends only its direction).
+    var canEncrypt: Bool {
+        switch state {
+        case .active, .peerClosed: true
+        case .idle, .handshaking, .closing, .closed: false
+        }
+    }
+
     /// Whether ciphertext from the peer is still wanted.
     var acceptsInput: Bool {
         switch state {

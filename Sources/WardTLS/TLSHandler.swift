@@ -99,13 +99,17 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? ChannelEvent, event == .inputClosed, state.isActive {
-            // TCP EOF without close_notify: a truncation as far as TLS is concerned.
-            deliverPlaintext(context: context)
-            _ = state.peerClosedTransport()
-            context.fireErrorCaught(TLSError(.uncleanShutdown, "the peer closed its side without close_notify"))
-            context.close(promise: nil)
-            return
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            if state.isActive {
+                // TCP EOF without close_notify: a truncation as far as TLS is concerned.
+                deliverPlaintext(context: context)
+                _ = state.peerClosedTransport()
+                context.fireErrorCaught(TLSError(.uncleanShutdown, "the peer closed its side without close_notify"))
+                context.close(promise: nil)
+                return
+            }
+            // After the peer's close_notify the pipeline has already been told; the TCP FIN adds nothing.
+            if state.peerSentCloseNotify { return }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -186,7 +190,7 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     }
 
     public func flush(context: ChannelHandlerContext) {
-        guard state.isActive, let connection, !pendingWrites.isEmpty else { return }
+        guard state.canEncrypt, let connection, !pendingWrites.isEmpty else { return }
         let writes = pendingWrites
         pendingWrites.removeAll(keepingCapacity: true)
         var coalesced: ByteBuffer?
@@ -255,11 +259,12 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
         case .input:
             context.close(mode: mode, promise: promise)
         case .output, .all:
+            // Queued application data goes out before close_notify.
+            if state.canEncrypt { flush(context: context) }
             guard let connection, state.beginClose(mode: mode) else {
                 context.close(mode: mode, promise: promise)
                 return
             }
-            flush(context: context)
             connection.shutdown()
             guard let cipher = connection.drainCiphertext() else {
                 context.close(mode: mode, promise: promise)

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import WardTLS
 import WardTestSupport
@@ -51,5 +52,22 @@ struct TLSShutdownTests {
         #expect(result.stdout.contains("dropped"), "\(result.stderr)")
         let error = try #require(try await server.recorder.firstError())
         #expect(error.code == .uncleanShutdown, "\(error)")
+    }
+}
+
+extension TLSShutdownTests {
+    @Test("with half-closure allowed, the server still answers after the client's close_notify")
+    func halfClose() async throws {
+        let server = try await TLSTestServer(configuration: fx.serverConfiguration(), allowHalfClosure: true)
+        defer { Task { try? await server.stop() } }
+        let provider = TLSContextProvider(try TLSContext(fx.clientConfiguration()))
+        let reply = "half" + EchoHandler.afterCloseNotify
+        let client = try await TLSTestClient.connect(port: server.port, provider: provider, expecting: reply.utf8.count)
+        _ = try await client.handshake.get()
+        try await client.channel.writeAndFlush(ByteBuffer(string: "half"))
+        try await client.channel.close(mode: .output)  // close_notify, then TCP half-close
+        #expect(String(buffer: try await client.received.get()) == reply)
+        try await client.channel.closeFuture.get()
+        #expect(server.recorder.errors.isEmpty, "\(server.recorder.errors)")
     }
 }

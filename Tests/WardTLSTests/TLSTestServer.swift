@@ -39,6 +39,12 @@ final class EchoHandler: ChannelInboundHandler {
             recorder.record(event)
             peer = event.peer?.spiffeID.description ?? "none"
         }
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // Written but not flushed: closing must still send it before close_notify.
+            context.write(wrapOutboundOut(ByteBuffer(string: Self.afterCloseNotify)), promise: nil)
+            context.close(promise: nil)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -62,6 +68,9 @@ final class EchoHandler: ChannelInboundHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) { context.flush() }
 
+    /// What the server sends once the client half-closed its side with close_notify.
+    static let afterCloseNotify = "|after-close-notify"
+
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let error = error as? TLSError { recorder.record(error) }
         context.close(promise: nil)
@@ -75,13 +84,17 @@ final class TLSTestServer: Sendable {
     let channel: Channel
     var port: Int { channel.localAddress!.port! }
 
-    init(configuration: TLSConfiguration, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
+    init(
+        configuration: TLSConfiguration, allowHalfClosure: Bool = false,
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws {
         let provider = TLSContextProvider(try TLSContext(configuration))
         let recorder = self.recorder
         self.provider = provider
         self.channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: allowHalfClosure)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(provider: provider))

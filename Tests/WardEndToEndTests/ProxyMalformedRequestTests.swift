@@ -98,6 +98,34 @@ struct ProxyMalformedRequestTests {
         #expect(outcomes.last?.arrayValue?[0].stringValue?.hasPrefix("HTTP/1.1 200") == true)
     }
 
+    @Test func idleKeepAliveConnectionsAreClosed() throws {
+        let harness = try ProxyHarness(extraArgs: ["--idle-timeout", "1"])
+        defer { harness.stop() }
+        let result = try harness.python(
+            #"""
+            s = tls_context().wrap_socket(socket.create_connection((HOST, PORT)), server_hostname=HOST)
+            s.sendall(b"GET /orders/1 HTTP/1.1\r\nHost: x\r\n\r\n")
+            s.settimeout(5)
+            data = b""
+            while b"}" not in data:
+                data += s.recv(65536)
+            start = time.time()
+            closed = False
+            try:
+                closed = s.recv(65536) == b""
+            except ssl.SSLError:
+                closed = True
+            print(json.dumps({"first": data.split(b"\r\n")[0].decode(), "closed": closed, "after": time.time() - start}))
+            """#, as: "ns/shop/sa/frontend")
+        #expect(result["first"] == "HTTP/1.1 200 OK")
+        #expect(result["closed"] == true)
+        let after = result["after"].flatMap { value -> Double? in
+            if case .double(let d) = value { return d }
+            return value.intValue.map(Double.init)
+        } ?? 99
+        #expect(after > 0.5 && after < 4, "closed after \(after) s")
+    }
+
     @Test func slowHeadersGet408() throws {
         let harness = try ProxyHarness(extraArgs: ["--header-timeout", "1"])
         defer { harness.stop() }

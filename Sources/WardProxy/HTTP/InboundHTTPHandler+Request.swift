@@ -38,17 +38,12 @@ extension InboundHTTPHandler {
             answerLocally(.badRequest, reason: hosts.isEmpty ? "missing_host" : "multiple_host", close: closeIfRefused)
             return
         }
+        // The one normalization (also refuses `;` path parameters, which servers like Tomcat strip).
         let normalized: NormalizedPath
         do {
             normalized = try NormalizedPath(head.uri)
         } catch {
             answerLocally(.badRequest, reason: error.code, close: closeIfRefused)
-            return
-        }
-        // Path parameters (`/admin;x`) are one segment to the policy but `/admin` to many servers (Tomcat,
-        // Spring): refuse them rather than authorize one path and forward another.
-        if normalized.path.utf8.contains(UInt8(ascii: ";")) {
-            answerLocally(.badRequest, reason: "path.semicolon", close: closeIfRefused)
             return
         }
         record?.path = normalized.path

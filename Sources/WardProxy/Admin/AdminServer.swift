@@ -1,55 +1,18 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 import WardJSON
 
 /// The admin listener: `/metrics` (Prometheus text), `/healthz`, `/readyz`, `/config`. Plain HTTP, meant for
 /// loopback: it reveals configuration and must not be reachable by workloads' callers.
 enum AdminServer {
     static func bind(server: ProxyServer, host: String, port: Int) throws -> Channel {
-        try ServerBootstrap(group: server.group.next())
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(AdminHandler(server: server))
-                }
-            }
-            .bind(host: host, port: port)
-            .wait()
-    }
-}
-
-/// Answers one admin request at a time.
-final class AdminHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let server: ProxyServer
-    private var head: HTTPRequestHead?
-
-    init(server: ProxyServer) { self.server = server }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head): self.head = head
-        case .body: break
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let (status, type, body) = respond(head)
-            var headers = HTTPHeaders()
-            headers.add(name: "content-type", value: type)
-            headers.add(name: "content-length", value: String(body.count))
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
-                promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        try SimpleHTTPServer.bind(group: server.group.next(), host: host, port: port) { head in
+            respond(head, server: server)
         }
     }
 
-    private func respond(_ head: HTTPRequestHead) -> (HTTPResponseStatus, String, [UInt8]) {
+    private static func respond(_ head: HTTPRequestHead, server: ProxyServer) -> SimpleHTTPServer.Response {
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
         guard head.method == .GET || head.method == .HEAD else {
             return (.methodNotAllowed, "text/plain", Array("method not allowed\n".utf8))
@@ -109,6 +72,3 @@ extension ProxyServer {
         return .object(object)
     }
 }
-
-@available(*, unavailable)
-extension AdminHandler: Sendable {}

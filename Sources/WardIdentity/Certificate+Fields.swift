@@ -146,12 +146,7 @@ extension Certificate {
     }
 
     /// SHA-256 over the DER, lowercase hex.
-    public var sha256Fingerprint: String {
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        guard X509_digest(pointer, EVP_sha256(), &digest, &length) == 1 else { return "" }
-        return OpenSSL.hex(digest.prefix(Int(length)))
-    }
+    public var sha256Fingerprint: String { Digest.sha256Hex(der) }
 
     /// Trust domains permitted by a URI nameConstraints extension (`permitted;URI:td`), in order.
     public var permittedURIDomains: [String] {

@@ -13,14 +13,11 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
 
     /// Takes ownership of `x509`.
     package init(taking x509: OpaquePointer) throws(IdentityError) {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_X509(x509, &out)
-        guard length > 0, let out else {
+        guard let der = OpenSSL.der(of: x509, i2d_X509) else {
             X509_free(x509)
             throw OpenSSL.failure("encoding a certificate")
         }
-        self.der = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        ward_OPENSSL_free(out)
+        self.der = der
         self.pointer = x509
         // Fill OpenSSL's cached extension flags now, so later reads from several threads never write.
         _ = X509_check_purpose(x509, -1, 0)

@@ -9,14 +9,11 @@ public final class CertificateRequest: @unchecked Sendable {
     public let der: [UInt8]
 
     package init(taking req: OpaquePointer) throws(IdentityError) {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_X509_REQ(req, &out)
-        guard length > 0, let out else {
+        guard let der = OpenSSL.der(of: req, i2d_X509_REQ) else {
             X509_REQ_free(req)
             throw OpenSSL.failure("encoding a CSR")
         }
-        self.der = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        ward_OPENSSL_free(out)
+        self.der = der
         self.pointer = req
     }
 

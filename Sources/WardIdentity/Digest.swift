@@ -14,13 +14,6 @@ package enum Digest {
             EVP_Digest(input.baseAddress, input.count, &digest, &length, sha256 ?? EVP_sha256(), nil)
         }
         precondition(ok == 1 && length == 32, "EVP_Digest(SHA-256) failed")
-        let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in digest.prefix(Int(length)) {
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0xF)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return OpenSSL.hex(digest.prefix(Int(length)))
     }
 }

@@ -1,9 +1,10 @@
 import COpenSSL
 
-/// Small internal helpers around OpenSSL's error queue and memory BIOs. Nothing here is public.
-enum OpenSSL {
+/// Small helpers around OpenSSL's error queue, DER encoding and memory BIOs. Nothing here is public; the TLS
+/// module shares the error-queue reader (`package`).
+package enum OpenSSL {
     /// Drains the calling thread's error queue into one line (most recent reason last), or `fallback`.
-    static func errorText(_ fallback: String = "unknown OpenSSL error") -> String {
+    package static func errorText(_ fallback: String = "unknown OpenSSL error") -> String {
         var reasons: [String] = []
         while true {
             let code = ERR_get_error()
@@ -16,6 +17,18 @@ enum OpenSSL {
             reasons.append(parts.count == 3 ? String(parts[2]) : text)
         }
         return reasons.isEmpty ? fallback : reasons.joined(separator: "; ")
+    }
+
+    /// The DER encoding of an OpenSSL object by its `i2d_*` function, or nil when encoding fails.
+    static func der(
+        of object: OpaquePointer,
+        _ encode: (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32
+    ) -> [UInt8]? {
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = encode(object, &out)
+        guard length > 0, let out else { return nil }
+        defer { ward_OPENSSL_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
     }
 
     /// An `IdentityError(.openssl)` for a failed call, draining the error queue.
@@ -54,12 +67,15 @@ enum OpenSSL {
     /// Lowercase hex of `bytes`, optionally separated (`ab:cd`).
     static func hex(_ bytes: some Collection<UInt8>, separator: String = "") -> String {
         let digits = Array("0123456789abcdef".utf8)
-        var parts: [String] = []
-        parts.reserveCapacity(bytes.count)
-        for byte in bytes {
-            parts.append(String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]], as: UTF8.self))
+        let gap = Array(separator.utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * (2 + gap.count))
+        for (index, byte) in bytes.enumerated() {
+            if index > 0 { text.append(contentsOf: gap) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
         }
-        return parts.joined(separator: separator)
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Standard base64 (with padding, no newlines) by OpenSSL's `EVP_EncodeBlock`.

@@ -33,11 +33,7 @@ public final class PublicKey: @unchecked Sendable, Equatable, CustomStringConver
 
     /// The DER SubjectPublicKeyInfo.
     public var derSubjectPublicKeyInfo: [UInt8] {
-        var out: UnsafeMutablePointer<UInt8>?
-        let length = i2d_PUBKEY(pointer, &out)
-        guard length > 0, let out else { return [] }
-        defer { ward_OPENSSL_free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+        OpenSSL.der(of: pointer, i2d_PUBKEY) ?? []
     }
 
     /// The key as a PEM `PUBLIC KEY` block.

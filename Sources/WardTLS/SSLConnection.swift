@@ -1,5 +1,6 @@
 import COpenSSL
 import NIOCore
+import WardIdentity
 
 /// One `SSL*` with its `ByteBufferBIO`: ciphertext in through `feed`, out through `drainCiphertext`.
 ///
@@ -119,8 +120,8 @@ final class SSLConnection {
                 ERR_clear_error()
                 return .failed(verificationError)
             }
-            let reasonCode = OpenSSLErrors.peekReason()
-            let reason = OpenSSLErrors.drain(fallback: "SSL error \(error) during \(operation)")
+            let reasonCode = ERR_GET_REASON(ERR_peek_error())
+            let reason = OpenSSL.errorText("SSL error \(error) during \(operation)")
             if reasonCode == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE {
                 return .failed(TLSError(.noPeerCertificate, "the peer did not send a client certificate"))
             }

@@ -32,7 +32,7 @@ public final class TLSContext: @unchecked Sendable {
         ERR_clear_error()
         let method = configuration.role == .server ? TLS_server_method() : TLS_client_method()
         guard let ctx = SSL_CTX_new(method) else {
-            throw TLSError(.contextInvalid, OpenSSLErrors.drain(fallback: "SSL_CTX_new failed"))
+            throw TLSError(.contextInvalid, OpenSSL.errorText("SSL_CTX_new failed"))
         }
         self.configuration = configuration
         self.sslContext = ctx
@@ -49,14 +49,14 @@ public final class TLSContext: @unchecked Sendable {
         let ctx = sslContext
         let minimum = configuration.allowTLS12 ? TLS1_2_VERSION : TLS1_3_VERSION
         guard ward_SSL_CTX_set_min_proto_version(ctx, minimum) == 1 else {
-            throw TLSError(.contextInvalid, OpenSSLErrors.drain(fallback: "cannot set the minimum TLS version"))
+            throw TLSError(.contextInvalid, OpenSSL.errorText("cannot set the minimum TLS version"))
         }
         if configuration.allowTLS12 {
             // TLS 1.2: forward secrecy and AEAD only.
             let suites = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
                 + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
             guard SSL_CTX_set_cipher_list(ctx, suites) == 1 else {
-                throw TLSError(.contextInvalid, OpenSSLErrors.drain(fallback: "cannot set TLS 1.2 cipher suites"))
+                throw TLSError(.contextInvalid, OpenSSL.errorText("cannot set TLS 1.2 cipher suites"))
             }
         }
         SSL_CTX_set_options(
@@ -71,15 +71,15 @@ public final class TLSContext: @unchecked Sendable {
         // This side's identity.
         let chain = configuration.svid.chain
         guard SSL_CTX_use_certificate(ctx, chain[0].pointer) == 1 else {
-            throw TLSError(.contextInvalid, OpenSSLErrors.drain(fallback: "the certificate was refused"))
+            throw TLSError(.contextInvalid, OpenSSL.errorText("the certificate was refused"))
         }
         for intermediate in chain.dropFirst() where ward_SSL_CTX_add1_chain_cert(ctx, intermediate.pointer) != 1 {
-            throw TLSError(.contextInvalid, OpenSSLErrors.drain(fallback: "an intermediate certificate was refused"))
+            throw TLSError(.contextInvalid, OpenSSL.errorText("an intermediate certificate was refused"))
         }
         guard SSL_CTX_use_PrivateKey(ctx, configuration.svid.privateKey?.pointer) == 1,
             SSL_CTX_check_private_key(ctx) == 1
         else {
-            _ = OpenSSLErrors.drain(fallback: "")
+            _ = OpenSSL.errorText("")
             throw TLSError(.contextInvalid, "the private key does not match the certificate")
         }
 
@@ -138,7 +138,7 @@ public final class TLSContext: @unchecked Sendable {
         guard configuration.peerRequirement.accepts(id) else {
             return .failure(TLSError(.unexpectedPeer, "peer \(id) is not the expected peer"))
         }
-        return .success(VerifiedPeer(spiffeID: id, chainDER: chain.map(\.der), leafSHA256: Digest.sha256Hex(chain[0].der)))
+        return .success(VerifiedPeer(spiffeID: id, chainDER: chain.map(\.der), leafSHA256: chain[0].sha256Fingerprint))
     }
 
     /// The peer's chain as sent: the leaf, then the other certificates of the untrusted stack.

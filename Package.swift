@@ -82,7 +82,7 @@ let package = Package(
         .target(name: "WardTestSupport", path: "Tests/WardTestSupport"),
 
         .testTarget(name: "WardJSONTests", dependencies: ["WardJSON"]),
-        .testTarget(name: "WardIdentityTests", dependencies: ["WardIdentity", "WardJSON"]),
+        .testTarget(name: "WardIdentityTests", dependencies: ["WardIdentity", "WardJSON", "WardTestSupport"]),
         .testTarget(
             name: "WardTLSTests",
             dependencies: [

@@ -123,11 +123,11 @@ public struct SVIDVerifier: Sendable {
         let reason = String(cString: X509_verify_cert_error_string(Int(error)))
         switch error {
         case X509_V_ERR_CERT_HAS_EXPIRED:
-            let when = certificate.map { " on \(iso($0.notAfter))" } ?? ""
-            return IdentityError(.expired, "\(which) expired\(when) (checked at \(iso(time)))")
+            let when = certificate.map { " on \(Timestamp.format($0.notAfter))" } ?? ""
+            return IdentityError(.expired, "\(which) expired\(when) (checked at \(Timestamp.format(time)))")
         case X509_V_ERR_CERT_NOT_YET_VALID:
-            let when = certificate.map { " until \(iso($0.notBefore))" } ?? ""
-            return IdentityError(.notYetValid, "\(which) is not yet valid\(when) (checked at \(iso(time)))")
+            let when = certificate.map { " until \(Timestamp.format($0.notBefore))" } ?? ""
+            return IdentityError(.notYetValid, "\(which) is not yet valid\(when) (checked at \(Timestamp.format(time)))")
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
             X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
             X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
@@ -140,10 +140,5 @@ public struct SVIDVerifier: Sendable {
         default:
             return IdentityError(.pathValidation, "\(which) failed path validation: \(reason)")
         }
-    }
-
-    static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: date)
     }
 }

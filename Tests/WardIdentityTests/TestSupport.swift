@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardTestSupport
 
 @testable import WardIdentity
 
@@ -17,18 +18,8 @@ enum TestSupport {
     /// Runs a program found on PATH; returns (status, stdout + stderr).
     @discardableResult
     static func run(_ program: String, _ args: [String], cwd: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [program] + args
-        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try TestProcess.run(program, args, cwd: cwd)
+        return (result.status, result.stdout + result.stderr)
     }
 
     /// Runs `openssl args…` in `dir`, failing the test if it fails.

@@ -21,6 +21,8 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     private var state = TLSConnectionState()
     private var connection: SSLConnection?
     private var pendingWrites: [(buffer: ByteBuffer, promise: EventLoopPromise<Void>?)] = []
+    /// The batch being encrypted; swapped with `pendingWrites` so neither array is reallocated per flush.
+    private var flushing: [(buffer: ByteBuffer, promise: EventLoopPromise<Void>?)] = []
     private var plaintext: ByteBuffer?
     private var handshakeTimer: Scheduled<Void>?
 
@@ -191,8 +193,8 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
 
     public func flush(context: ChannelHandlerContext) {
         guard state.canEncrypt, let connection, !pendingWrites.isEmpty else { return }
-        let writes = pendingWrites
-        pendingWrites.removeAll(keepingCapacity: true)
+        swap(&flushing, &pendingWrites)
+        defer { flushing.removeAll(keepingCapacity: true) }
         var coalesced: ByteBuffer?
         var coalescedPromises: [EventLoopPromise<Void>] = []
 
@@ -204,7 +206,14 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
             return encrypt(context: context, connection: connection, &buffer, promises: promises)
         }
 
-        for (buffer, promise) in writes {
+        /// After a failure, the writes not yet handed to `encrypt` are failed too (never leaked).
+        func abandon(from index: Int) {
+            let error = TLSError(.io, "the TLS connection failed before this write was sent")
+            for write in flushing[index...] { write.promise?.fail(error) }
+        }
+
+        for index in flushing.indices {
+            let (buffer, promise) = flushing[index]
             if buffer.readableBytes < Self.coalesceLimit
                 && (coalesced?.readableBytes ?? 0) + buffer.readableBytes <= Self.coalesceLimit
             {
@@ -217,10 +226,10 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
                 if let promise { coalescedPromises.append(promise) }
                 continue
             }
-            guard encryptCoalesced() else { return }
+            guard encryptCoalesced() else { return abandon(from: index) }
             var big = buffer
             guard encrypt(context: context, connection: connection, &big, promises: promise.map { [$0] } ?? [])
-            else { return }
+            else { return abandon(from: index + 1) }
         }
         guard encryptCoalesced() else { return }
         context.flush()

@@ -119,10 +119,31 @@ public struct IssuanceLog: Sendable {
     }
 }
 
-/// RFC 3339 UTC timestamps (`2026-11-26T23:45:00Z`) for logs and JSON output.
+/// RFC 3339 UTC timestamps (`2026-11-26T23:45:00Z`, or with milliseconds) for logs and JSON output. Formatting
+/// is `gmtime_r` + `strftime` (no formatter object per call), cheap enough for a per-request access log.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        ISO8601DateFormatter().string(from: date)
+        format(epochSeconds: date.timeIntervalSince1970)
+    }
+
+    /// `2026-11-26T23:45:00Z`, or `2026-11-26T23:45:00.123Z` with `milliseconds`.
+    public static func format(epochSeconds: Double, milliseconds: Bool = false) -> String {
+        let totalMillis = Int64((epochSeconds * 1000).rounded())
+        var time = time_t(totalMillis / 1000)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        var buffer = [CChar](repeating: 0, count: 32)
+        let length = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &parts)
+        var text = Array(buffer.prefix(length).map { UInt8(bitPattern: $0) })
+        if milliseconds {
+            let millis = Int(totalMillis % 1000)
+            text.append(UInt8(ascii: "."))
+            text.append(UInt8(ascii: "0") + UInt8(millis / 100))
+            text.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+            text.append(UInt8(ascii: "0") + UInt8(millis % 10))
+        }
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static func parse(_ text: String) -> Date? {

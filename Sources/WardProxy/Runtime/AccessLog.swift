@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import WardIdentity
 import WardJSON
 
 #if canImport(Glibc)
@@ -153,18 +154,8 @@ public final class AccessLog: Sendable {
         }
     }
 
-    /// RFC 3339 UTC with milliseconds, without Foundation's formatters (they are slow and not needed).
+    /// RFC 3339 UTC with milliseconds (the shared `Timestamp`, cheap per request).
     static func timestamp(_ seconds: Double) -> String {
-        let totalMillis = Int64((seconds * 1000).rounded())
-        var time = time_t(totalMillis / 1000)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let millis = Int(totalMillis % 1000)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+        Timestamp.format(epochSeconds: seconds, milliseconds: true)
     }
 }

@@ -9,7 +9,7 @@ extension DecisionTable {
     convenience init(compiling set: PolicySet, target: String, maxHits: Int, maxWords: Int) {
         var builder = TableBuilder(target: target, policies: set.policies(for: target))
         let t = builder.build()
-        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, clauseRules: t.clauseRules, ruleDecisions: t.ruleDecisions, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparseStart: t.sparseStart, sparseWords: t.sparseWords, sparseBits: t.sparseBits, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, exactPrincipals: t.exactPrincipals, inexactPrincipals: t.inexactPrincipals, patternRules: t.patternRules, complexRules: t.complexRules, alwaysBits: t.alwaysBits, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords)
+        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, clauseRules: t.clauseRules, clauseDecisions: t.clauseDecisions, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparse: t.sparse, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, exactPrincipals: t.exactPrincipals, inexactPrincipals: t.inexactPrincipals, patternRules: t.patternRules, complexRules: t.complexRules, alwaysBits: t.alwaysBits, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords)
     }
 }
 
@@ -212,16 +212,19 @@ private struct TableBuilder {
             return Clause(rule: Int32(clauseRule[c]), hasResidual: !notPaths.isEmpty || !notHosts.isEmpty || headers,
                 notPaths: notPaths, notHosts: notHosts)
         }
-        var sparseStart: [Int32] = [0]
-        var sparseWords: [Int32] = []
-        var sparseBits: [UInt64] = []
+        // Sparse form of every set; path indexes then refer to a set by its first entry.
+        var sparseStart: [Int32] = []
+        var sparse: [SparseWord] = []
         for base in stride(from: 0, to: arena.count, by: wordCount) {
-            for w in 0..<wordCount where arena[base + w] != 0 {
-                sparseWords.append(Int32(w))
-                sparseBits.append(arena[base + w])
+            sparseStart.append(Int32(sparse.count))
+            let set = Int32(base / wordCount)
+            let nonZero = (0..<wordCount).filter { arena[base + $0] != 0 }
+            for (i, w) in nonZero.enumerated() {
+                sparse.append(SparseWord(bits: arena[base + w], set: set, word: w, isLast: i == nonZero.count - 1))
             }
-            sparseStart.append(Int32(sparseWords.count))
+            if nonZero.isEmpty { sparse.append(SparseWord(bits: 0, set: set, word: 0, isLast: true)) }
         }
+        func sparseIndex(_ offset: Int32) -> Int32 { sparseStart[Int(offset) / wordCount] }
         let pathAnyWords = (0..<wordCount).filter { arena[Int(pathAny) + $0] != 0 }.count
         let hasHostConstraints = clauseOps.contains { !($0?.hosts.isEmpty ?? true) }
         // Connection-side indexes: most rules only ask "is the peer one of these principals?".
@@ -249,11 +252,12 @@ private struct TableBuilder {
         for (c, clause) in clauses.enumerated() where clause.hasResidual { residualBits[c >> 6] |= 1 << UInt64(c & 63) }
         return DecisionTable(target: target, policies: policies.map { ($0.name, $0.mode) }, rules: rules,
             clauses: clauses, clauseRules: clauses.map(\.rule),
-            ruleDecisions: rules.map { Decision(effect: $0.effect, policy: $0.policyName, rule: $0.id) },
+            clauseDecisions: clauses.map { Decision(effect: rules[Int($0.rule)].effect, policy: rules[Int($0.rule)].policyName, rule: rules[Int($0.rule)].id) },
             residualBits: residualBits, wordCount: wordCount, allowStart: allowStart, dryRunStart: dryRunStart, arena: arena,
-            sparseStart: sparseStart, sparseWords: sparseWords, sparseBits: sparseBits, methodNames: methodNames.map { Array($0.utf8) }, methodSets: methodSets, ports: ports, portSets: portSets,
-            pathTrie: trie.frozen(), pathSuffixes: pathSuffixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
-            pathAny: pathAny, pathAnyWords: pathAnyWords, hostExact: hostExact,
+            sparse: sparse, methodNames: methodNames.map { Array($0.utf8) }, methodSets: methodSets, ports: ports, portSets: portSets,
+            pathTrie: trie.frozen(mappingSets: sparseIndex),
+            pathSuffixes: pathSuffixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), sparseIndex($0.value)) },
+            pathAny: sparseIndex(pathAny), pathAnyWords: pathAnyWords, hostExact: hostExact,
             hostPrefixes: hostPrefixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
             hostSuffixes: hostSuffixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },
             hasHostConstraints: hasHostConstraints, hostAny: hostAny, hostPresent: hostPresent, principalPatterns: principalPatterns, exactPrincipals: exactPrincipals,

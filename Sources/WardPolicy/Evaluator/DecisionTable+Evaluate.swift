@@ -53,7 +53,7 @@ extension DecisionTable {
         return arena.withUnsafeBufferPointer { arena in
             peer.bits.withUnsafeBufferPointer { peerBits in
                 withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * maxHits + maxWords) { scratch in
-                    // Path hits (set offsets), then host hits, then candidate words.
+                    // Path hits (`sparse` indices), then host hits (set offsets), then candidate words.
                     var pathHits = 0
                     var overflow = false  // more hits than fit on the stack: use the dense form
                     if pathAnyWords > 0 {
@@ -93,38 +93,43 @@ extension DecisionTable {
                         let wordBase = 2 * maxHits
                         var candidates = 0
                         for i in 0..<pathHits {
-                            let id = Int(scratch[i]) / words
-                            let from = Int(sparseStart[id])
-                            let to = Int(sparseStart[id + 1])
-                            if candidates + (to - from) > maxWords {
-                                // Too many words: AND across the peer's active words instead.
-                                return peer.active.withUnsafeBufferPointer { active in
-                                    scan(request, words: active) { w in
-                                        var pathMask: UInt64 = 0
-                                        for i in 0..<pathHits { pathMask |= arena[Int(scratch[i]) + w] }
-                                        return peerBits[w] & arena[methodSet + w] & arena[portSet + w] & pathMask & hostMask(w)
+                            var k = Int(scratch[i])
+                            while true {
+                                let entry = sparse[k]
+                                if entry.bits != 0 {
+                                    // Insertion into the sorted, merged candidate list.
+                                    let word = entry.word
+                                    var j = candidates
+                                    while j > 0 && scratch[wordBase + j - 1] > word { j -= 1 }
+                                    if j > 0 && scratch[wordBase + j - 1] == word {
+                                        candidateBits[j - 1] |= entry.bits
+                                    } else {
+                                        if candidates == maxWords {
+                                            // Too many words: AND across the peer's active words instead.
+                                            return peer.active.withUnsafeBufferPointer { active in
+                                                scan(request, words: active) { w in
+                                                    var pathMask: UInt64 = 0
+                                                    for i in 0..<pathHits {
+                                                        pathMask |= arena[Int(sparse[Int(scratch[i])].set) * words + w]
+                                                    }
+                                                    return peerBits[w] & arena[methodSet + w] & arena[portSet + w] & pathMask
+                                                        & hostMask(w)
+                                                }
+                                            }
+                                        }
+                                        var m = candidates
+                                        while m > j {
+                                            scratch[wordBase + m] = scratch[wordBase + m - 1]
+                                            candidateBits[m] = candidateBits[m - 1]
+                                            m -= 1
+                                        }
+                                        scratch[wordBase + j] = word
+                                        candidateBits[j] = entry.bits
+                                        candidates += 1
                                     }
                                 }
-                            }
-                            for k in from..<to {
-                                // Insertion into the sorted, merged candidate list.
-                                let word = sparseWords[k]
-                                let bits = sparseBits[k]
-                                var j = candidates
-                                while j > 0 && scratch[wordBase + j - 1] > word { j -= 1 }
-                                if j > 0 && scratch[wordBase + j - 1] == word {
-                                    candidateBits[j - 1] |= bits
-                                    continue
-                                }
-                                var m = candidates
-                                while m > j {
-                                    scratch[wordBase + m] = scratch[wordBase + m - 1]
-                                    candidateBits[m] = candidateBits[m - 1]
-                                    m -= 1
-                                }
-                                scratch[wordBase + j] = word
-                                candidateBits[j] = bits
-                                candidates += 1
+                                if entry.isLast { break }
+                                k += 1
                             }
                         }
                         var index = 0
@@ -156,14 +161,18 @@ extension DecisionTable {
                             let base = Int(set)
                             for w in active { target[Int(w)] |= arena[base + Int(w)] }
                         }
+                        @inline(__always) func or(_ target: UnsafeMutableBufferPointer<UInt64>, number: Int32) {
+                            let base = Int(number) * words
+                            for w in active { target[Int(w)] |= arena[base + Int(w)] }
+                        }
                         for w in active {
-                            pathBits[Int(w)] = arena[Int(pathAny) + Int(w)]
+                            pathBits[Int(w)] = arena[Int(sparse[Int(pathAny)].set) * words + Int(w)]
                             hostBits[Int(w)] = arena[Int(hostAny) + Int(w)]
                         }
                         var path = request.path
                         path.withUTF8 { bytes in
-                            pathTrie.forEachHit(bytes) { or(pathBits, $0) }
-                            for entry in pathSuffixes where endsWith(bytes, entry.suffix) { or(pathBits, entry.set) }
+                            pathTrie.forEachHit(bytes) { or(pathBits, number: sparse[Int($0)].set) }
+                            for entry in pathSuffixes where endsWith(bytes, entry.suffix) { or(pathBits, number: sparse[Int(entry.set)].set) }
                         }
                         if var host = request.hostWithoutPort, !host.isEmpty {
                             or(hostBits, hostPresent)
@@ -222,9 +231,8 @@ extension DecisionTable {
 
     @inline(__always)
     private func decision(for clause: Int, dryRun: [DryRunResult]) -> Decision {
-        let rule = Int(clauseRules[clause])
-        if dryRun.isEmpty { return ruleDecisions[rule] }
-        let base = ruleDecisions[rule]
+        if dryRun.isEmpty { return clauseDecisions[clause] }
+        let base = clauseDecisions[clause]
         return Decision(effect: base.effect, policy: base.policy, rule: base.rule, dryRun: dryRun)
     }
 

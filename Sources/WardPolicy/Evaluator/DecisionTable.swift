@@ -18,10 +18,11 @@ public final class DecisionTable: Sendable {
     let policies: [(name: String, mode: Policy.Mode)]
     let rules: [CompiledRule]
     let clauses: [Clause]
-    /// The rule of each clause (compact: the scan reads it for every candidate bit).
+    /// The rule of each clause (compact: the dry-run scan reads it for every candidate bit).
     let clauseRules: [Int32]
-    /// The decision each rule gives when it decides (prebuilt: answering copies it, nothing is assembled).
-    let ruleDecisions: [Decision]
+    /// The decision each clause gives when it decides (prebuilt per clause, not per rule, so answering is one
+    /// read and a copy, with no clause-to-rule indirection).
+    let clauseDecisions: [Decision]
     /// One bit per clause that has `notPaths`, `notHosts` or header conditions to check.
     let residualBits: [UInt64]
     /// Words per bitset.
@@ -31,12 +32,9 @@ public final class DecisionTable: Sendable {
     let dryRunStart: Int
     /// Every bitset, `wordCount` words each; sets are referred to by their offset.
     let arena: [UInt64]
-    /// For set number `k` (offset / wordCount), its non-zero word indices are
-    /// `sparseWords[sparseStart[k]..<sparseStart[k + 1]]`: a request visits only the words its path hits.
-    let sparseStart: [Int32]
-    let sparseWords: [Int32]
-    /// The bits of those words, so a request reads a path set's few words from one place.
-    let sparseBits: [UInt64]
+    /// Every set's non-zero words (at least one entry per set, the last one flagged), set after set: a request
+    /// visits only the words its path hits, each word's index, bits and set number in one 16-byte entry.
+    let sparse: [SparseWord]
 
     let methodNames: [[UInt8]]
     /// Set per method index, then one for any other method.
@@ -45,9 +43,11 @@ public final class DecisionTable: Sendable {
     /// Set per port index, then one for any other (or no) port.
     let portSets: [Int32]
 
+    /// Path indexes hold the index of each set's first entry in `sparse` (not its arena offset): the trie's hit
+    /// leads straight to the words to visit, one memory access instead of a chain of lookups.
     let pathTrie: PathTrie
     let pathSuffixes: [(suffix: [UInt8], set: Int32)]
-    /// Clauses with no positive path constraint or a `*` path.
+    /// Clauses with no positive path constraint or a `*` path (a `sparse` index, like the path indexes).
     let pathAny: Int32
     /// Number of non-zero words in `pathAny`.
     let pathAnyWords: Int
@@ -79,21 +79,19 @@ public final class DecisionTable: Sendable {
     let maxHits: Int
     let maxWords: Int
 
-    init(target: String, policies: [(name: String, mode: Policy.Mode)], rules: [CompiledRule], clauses: [Clause], clauseRules: [Int32], ruleDecisions: [Decision], residualBits: [UInt64], wordCount: Int, allowStart: Int, dryRunStart: Int, arena: [UInt64], sparseStart: [Int32], sparseWords: [Int32], sparseBits: [UInt64], methodNames: [[UInt8]], methodSets: [Int32], ports: [Int], portSets: [Int32], pathTrie: PathTrie, pathSuffixes: [(suffix: [UInt8], set: Int32)], pathAny: Int32, pathAnyWords: Int, hostExact: ByteKeyTable, hostPrefixes: [(prefix: [UInt8], set: Int32)], hostSuffixes: [(suffix: [UInt8], set: Int32)], hasHostConstraints: Bool, hostAny: Int32, hostPresent: Int32, principalPatterns: [StringPattern], exactPrincipals: [String: Int32], inexactPrincipals: [Int32], patternRules: [[Int32]], complexRules: [Int32], alwaysBits: [UInt64], hasDryRun: Bool, maxHits: Int = 16, maxWords: Int = 64) {
+    init(target: String, policies: [(name: String, mode: Policy.Mode)], rules: [CompiledRule], clauses: [Clause], clauseRules: [Int32], clauseDecisions: [Decision], residualBits: [UInt64], wordCount: Int, allowStart: Int, dryRunStart: Int, arena: [UInt64], sparse: [SparseWord], methodNames: [[UInt8]], methodSets: [Int32], ports: [Int], portSets: [Int32], pathTrie: PathTrie, pathSuffixes: [(suffix: [UInt8], set: Int32)], pathAny: Int32, pathAnyWords: Int, hostExact: ByteKeyTable, hostPrefixes: [(prefix: [UInt8], set: Int32)], hostSuffixes: [(suffix: [UInt8], set: Int32)], hasHostConstraints: Bool, hostAny: Int32, hostPresent: Int32, principalPatterns: [StringPattern], exactPrincipals: [String: Int32], inexactPrincipals: [Int32], patternRules: [[Int32]], complexRules: [Int32], alwaysBits: [UInt64], hasDryRun: Bool, maxHits: Int = 16, maxWords: Int = 64) {
         self.target = target
         self.policies = policies
         self.rules = rules
         self.clauses = clauses
         self.clauseRules = clauseRules
-        self.ruleDecisions = ruleDecisions
+        self.clauseDecisions = clauseDecisions
         self.residualBits = residualBits
         self.wordCount = wordCount
         self.allowStart = allowStart
         self.dryRunStart = dryRunStart
         self.arena = arena
-        self.sparseStart = sparseStart
-        self.sparseWords = sparseWords
-        self.sparseBits = sparseBits
+        self.sparse = sparse
         self.methodNames = methodNames
         self.methodSets = methodSets
         self.ports = ports
@@ -125,6 +123,24 @@ public final class DecisionTable: Sendable {
     public var clauseCount: Int { clauses.count }
     /// Bytes held by bitsets (the bulk of the table).
     public var bitsetBytes: Int { arena.count * 8 }
+}
+
+/// One non-zero word of a set in `DecisionTable.sparse`.
+struct SparseWord: Sendable {
+    let bits: UInt64
+    /// The set's number (arena offset / word count), for the dense fallbacks.
+    let set: Int32
+    /// The word index, with the top bit marking the set's last entry.
+    private let wordAndEnd: UInt32
+
+    init(bits: UInt64, set: Int32, word: Int, isLast: Bool) {
+        self.bits = bits
+        self.set = set
+        self.wordAndEnd = UInt32(word) | (isLast ? 0x8000_0000 : 0)
+    }
+
+    var word: Int32 { Int32(bitPattern: wordAndEnd & 0x7FFF_FFFF) }
+    var isLast: Bool { wordAndEnd & 0x8000_0000 != 0 }
 }
 
 /// A rule as the evaluator needs it.

@@ -22,9 +22,12 @@ struct PathTrieBuilder {
     }
 
     private(set) var nodes: [Node] = [Node()]
+    /// Each node's identity hash: a hash of the pattern prefix that leads to it (see `PathTrie.childHash`).
+    private var nodeHashes: [UInt64] = [PathTrie.rootHash]
     private(set) var children = ByteKeyTable()
-    /// Every literal edge (parent, segment, child), for the frozen trie's slot table.
+    /// Every literal edge (parent, segment, child) and `{*}` edge (parent, child), for the frozen slot table.
     private var edges: [(parent: Int32, key: [UInt8], child: Int32)] = []
+    private var oneEdges: [(parent: Int32, child: Int32)] = []
     /// Prefix entries while building, per node.
     private var pending: [Int32: [PrefixEntry]] = [:]
     /// Flat prefix entries: bytes of entry `i` are `prefixBytes[prefixByteStart[i]..<prefixByteStart[i + 1]]`.
@@ -46,6 +49,7 @@ struct PathTrieBuilder {
                     current = found
                 } else {
                     nodes.append(Node())
+                    nodeHashes.append(key.withUnsafeBufferPointer { PathTrie.childHash($0, parent: nodeHashes[Int(current)]).hash })
                     let created = Int32(nodes.count - 1)
                     children.insert(key, parent: current, value: created)
                     edges.append((current, key, created))
@@ -54,7 +58,9 @@ struct PathTrieBuilder {
             case .one:
                 if nodes[Int(current)].one < 0 {
                     nodes.append(Node())
+                    nodeHashes.append(PathTrie.oneHash(parent: nodeHashes[Int(current)]))
                     nodes[Int(current)].one = Int32(nodes.count - 1)
+                    oneEdges.append((current, nodes[Int(current)].one))
                 }
                 current = nodes[Int(current)].one
             case .rest:
@@ -96,55 +102,82 @@ struct PathTrieBuilder {
         pending[node]?.first { $0.segmentPrefix == segmentPrefix }?.set ?? -1
     }
 
-    /// The immutable trie the evaluator walks.
-    func frozen() -> PathTrie {
-        PathTrie(nodes: nodes, edges: edges, prefixBytes: prefixBytes, prefixByteStart: prefixByteStart,
-            prefixSets: prefixSets)
+    /// The immutable trie the evaluator walks, with every set (an arena offset while building) replaced by
+    /// `mappingSets(offset)`: the table's index of the set in its sparse form.
+    func frozen(mappingSets map: (Int32) -> Int32) -> PathTrie {
+        let nodes = nodes.map { node in
+            var node = node
+            if node.exact >= 0 { node.exact = map(node.exact) }
+            if node.rest >= 0 { node.rest = map(node.rest) }
+            return node
+        }
+        return PathTrie(nodes: nodes, nodeHashes: nodeHashes, edges: edges, oneEdges: oneEdges, prefixBytes: prefixBytes,
+            prefixByteStart: prefixByteStart, prefixSets: prefixSets.map(map))
     }
 }
 
-/// The immutable segment trie (see `PathTrieBuilder`): a final class with only `let`s so the evaluator reaches
-/// it through one reference without copying its arrays.
-final class PathTrie: Sendable {
+/// The immutable segment trie (see `PathTrieBuilder`).
+///
+/// Every edge, literal or `{*}`, lives in one open-addressing slot table keyed by the *child's identity hash*: a
+/// hash of the parent's identity hash and the segment. A request's hashes therefore follow from its bytes alone,
+/// so the CPU can fetch the slots of all levels at once instead of one cache miss after another (the parent's
+/// node id, which is only known after the previous load, is compared but never needed to find a slot). Slots are
+/// 64 bytes, 64-byte aligned: one level costs one cache line, with the child's node record inline.
+///
+/// Immutable after `init`; the slot storage is owned here and freed in `deinit`, hence `@unchecked Sendable`.
+final class PathTrie: @unchecked Sendable {
     typealias Node = PathTrieBuilder.Node
 
-    /// A literal edge in an open-addressing table keyed by (parent node, segment): the segment's first 16 bytes
-    /// inline and the child's node record copied in, so one trie level costs one slot read.
-    struct Slot: Sendable {
+    static let rootHash: UInt64 = 0x243F_6A88_85A3_08D3
+
+    /// An edge: the segment's first 16 bytes inline, the child's node record copied in.
+    struct Slot {
         var hash: UInt64 = 0
         var key0: UInt64 = 0
         var key1: UInt64 = 0
         var parent: Int32 = 0
-        /// -1 marks an empty slot.
-        var keyLength: Int32 = -1
+        /// Segment length; `empty` marks an empty slot, `oneEdge` a `{*}` edge.
+        var keyLength: Int32 = Slot.empty
         /// Where bytes beyond the 16th live in `longKeys`.
         var keyStart: Int32 = 0
         var child: Int32 = 0
         var node = Node()
+
+        static let empty: Int32 = -1
+        static let oneEdge: Int32 = -2
     }
 
     let nodes: [Node]
-    let slots: [Slot]
+    private let slots: UnsafeMutablePointer<Slot>
     let mask: Int
     let longKeys: [UInt8]
     let prefixBytes: [UInt8]
     let prefixByteStart: [Int32]
     let prefixSets: [Int32]
 
-    init(nodes: [Node], edges: [(parent: Int32, key: [UInt8], child: Int32)], prefixBytes: [UInt8],
-        prefixByteStart: [Int32], prefixSets: [Int32])
+    init(nodes: [Node], nodeHashes: [UInt64], edges: [(parent: Int32, key: [UInt8], child: Int32)],
+        oneEdges: [(parent: Int32, child: Int32)], prefixBytes: [UInt8], prefixByteStart: [Int32], prefixSets: [Int32])
     {
         var size = 16
-        while size < edges.count * 2 { size <<= 1 }
-        var slots = [Slot](repeating: Slot(), count: size)
+        while size < (edges.count + oneEdges.count) * 2 { size <<= 1 }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<Slot>.stride, alignment: 64)
+        let slots = raw.bindMemory(to: Slot.self, capacity: size)
+        slots.initialize(repeating: Slot(), count: size)
+        func place(_ entry: Slot) {
+            var slot = Int(truncatingIfNeeded: entry.hash) & (size - 1)
+            while slots[slot].keyLength != Slot.empty { slot = (slot + 1) & (size - 1) }
+            slots[slot] = entry
+        }
         var longKeys: [UInt8] = []
         for edge in edges {
-            let (hash, key0, key1) = edge.key.withUnsafeBufferPointer { Self.hash($0, parent: edge.parent) }
-            var slot = Int(truncatingIfNeeded: hash) & (size - 1)
-            while slots[slot].keyLength >= 0 { slot = (slot + 1) & (size - 1) }
-            slots[slot] = Slot(hash: hash, key0: key0, key1: key1, parent: edge.parent, keyLength: Int32(edge.key.count),
-                keyStart: Int32(longKeys.count), child: edge.child, node: nodes[Int(edge.child)])
+            let (hash, key0, key1) = edge.key.withUnsafeBufferPointer { Self.childHash($0, parent: nodeHashes[Int(edge.parent)]) }
+            place(Slot(hash: hash, key0: key0, key1: key1, parent: edge.parent, keyLength: Int32(edge.key.count),
+                keyStart: Int32(longKeys.count), child: edge.child, node: nodes[Int(edge.child)]))
             if edge.key.count > 16 { longKeys += edge.key[16...] }
+        }
+        for edge in oneEdges {
+            place(Slot(hash: nodeHashes[Int(edge.child)], parent: edge.parent, keyLength: Slot.oneEdge, child: edge.child,
+                node: nodes[Int(edge.child)]))
         }
         self.nodes = nodes
         self.slots = slots
@@ -155,62 +188,86 @@ final class PathTrie: Sendable {
         self.prefixSets = prefixSets
     }
 
-    /// FNV-1a over the segment and parent, plus the first 16 bytes packed little-endian.
+    deinit {
+        slots.deinitialize(count: mask + 1)
+        UnsafeMutableRawPointer(slots).deallocate()
+    }
+
+    /// Bytes held by the slot table.
+    var slotBytes: Int { (mask + 1) * MemoryLayout<Slot>.stride }
+
+    /// The identity hash of the child reached from a node with identity `parent` by the literal `key`
+    /// (FNV-1a seeded with the parent, then a final mix), plus the key's first 16 bytes packed little-endian.
     @inline(__always)
-    static func hash(_ key: UnsafeBufferPointer<UInt8>, parent: Int32) -> (UInt64, UInt64, UInt64) {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(UInt32(bitPattern: parent)) &* 0x9E37_79B9_7F4A_7C15
+    static func childHash(_ key: UnsafeBufferPointer<UInt8>, parent: UInt64) -> (hash: UInt64, key0: UInt64, key1: UInt64) {
+        var h: UInt64 = (parent &* 0x9E37_79B9_7F4A_7C15) ^ 0xcbf2_9ce4_8422_2325
         var k0: UInt64 = 0
         var k1: UInt64 = 0
         for (i, byte) in key.enumerated() {
             h = (h ^ UInt64(byte)) &* 0x100_0000_01b3
             if i < 8 { k0 |= UInt64(byte) << UInt64(8 * i) } else if i < 16 { k1 |= UInt64(byte) << UInt64(8 * (i - 8)) }
         }
-        return (h ^ (h >> 29), k0, k1)
+        return (mix(h ^ UInt64(key.count)), k0, k1)
     }
 
-    /// The slot of the literal edge `segment` below `parent`, or -1.
+    /// The identity hash of a node's `{*}` child.
     @inline(__always)
-    func edge(_ segment: UnsafeBufferPointer<UInt8>, parent: Int32) -> Int {
-        let (hash, key0, key1) = Self.hash(segment, parent: parent)
-        return slots.withUnsafeBufferPointer { slots in
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while true {
-                let length = Int(slots[slot].keyLength)
-                if length < 0 { return -1 }
-                if slots[slot].hash == hash && slots[slot].key0 == key0 && slots[slot].key1 == key1
-                    && slots[slot].parent == parent && length == segment.count
-                {
-                    if length <= 16 { return slot }
-                    let start = Int(slots[slot].keyStart)
-                    var equal = true
-                    for i in 16..<length where longKeys[start + i - 16] != segment[i] {
-                        equal = false
-                        break
-                    }
-                    if equal { return slot }
+    static func oneHash(parent: UInt64) -> UInt64 { mix(parent ^ 0x5BD1_E995_5BD1_E995) }
+
+    @inline(__always)
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var h = value
+        h ^= h >> 32
+        h &*= 0xD6E8_FEB8_6659_FD93
+        return h ^ (h >> 32)
+    }
+
+    /// The slot of the literal edge `segment` below node `parent`, or -1.
+    @inline(__always)
+    private func edge(_ segment: UnsafeBufferPointer<UInt8>, hash: UInt64, key0: UInt64, key1: UInt64, parent: Int32) -> Int {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let length = Int(slots[slot].keyLength)
+            if length == Int(Slot.empty) { return -1 }
+            if slots[slot].hash == hash && slots[slot].key0 == key0 && slots[slot].key1 == key1
+                && slots[slot].parent == parent && length == segment.count
+            {
+                if length <= 16 { return slot }
+                let start = Int(slots[slot].keyStart)
+                var equal = true
+                for i in 16..<length where longKeys[start + i - 16] != segment[i] {
+                    equal = false
+                    break
                 }
-                slot = (slot + 1) & mask
+                if equal { return slot }
             }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The slot of the `{*}` edge below node `parent` (which has one).
+    @inline(__always)
+    private func oneEdge(hash: UInt64, parent: Int32) -> Int {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let length = slots[slot].keyLength
+            if length == Slot.empty { return -1 }
+            if length == Slot.oneEdge && slots[slot].hash == hash && slots[slot].parent == parent { return slot }
+            slot = (slot + 1) & mask
         }
     }
 
     /// Writes the set of every pattern matching `path` (normalized bytes, starting with `/`) to `hits`,
-    /// advancing `count`; returns false when `hits` is too small (the caller then uses `walk(_:_:)`).
+    /// advancing `count`; returns false when `hits` is too small (the caller then uses `forEachHit`).
     @inline(__always)
     func collect(_ path: UnsafeBufferPointer<UInt8>, into hits: UnsafeMutableBufferPointer<Int32>, count: inout Int) -> Bool {
         guard path.count > 0 else { return true }
         var overflow = false
-        walk(node: 0, start: 1, path, hits, &count, &overflow)
+        walk(node: 0, hash: Self.rootHash, current: nodes[0], start: 1, path, hits, &count, &overflow)
         return !overflow
     }
 
-    private func walk(node: Int32, start: Int, _ path: UnsafeBufferPointer<UInt8>,
-        _ hits: UnsafeMutableBufferPointer<Int32>, _ count: inout Int, _ overflow: inout Bool)
-    {
-        walk(node: node, current: nodes[Int(node)], start: start, path, hits, &count, &overflow)
-    }
-
-    private func walk(node: Int32, current: Node, start: Int, _ path: UnsafeBufferPointer<UInt8>,
+    private func walk(node: Int32, hash: UInt64, current: Node, start: Int, _ path: UnsafeBufferPointer<UInt8>,
         _ hits: UnsafeMutableBufferPointer<Int32>, _ count: inout Int, _ overflow: inout Bool)
     {
         @inline(__always) func hit(_ set: Int32) {
@@ -220,6 +277,9 @@ final class PathTrie: Sendable {
         while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
         let isLast = end >= path.count
         let segmentLength = end - start
+        let segment = UnsafeBufferPointer(rebasing: path[start..<end])
+        // The child's hash depends only on bytes: computed before anything below waits on memory.
+        let (childHash, key0, key1) = Self.childHash(segment, parent: hash)
         var entry = Int(current.prefixStart)
         while entry < Int(current.prefixEnd) {
             let from = Int(prefixByteStart[entry])
@@ -236,21 +296,25 @@ final class PathTrie: Sendable {
         }
         // `{**}` takes a non-empty remainder, or the trailing slash alone (`/a/` for `/a/{**}`).
         if current.rest >= 0 && (segmentLength > 0 || isLast) { hit(current.rest) }
-        let slot = edge(UnsafeBufferPointer(rebasing: path[start..<end]), parent: node)
+        let slot = edge(segment, hash: childHash, key0: key0, key1: key1, parent: node)
         if slot >= 0 {
             let child = slots[slot].node
             if isLast {
                 if child.exact >= 0 { hit(child.exact) }
             } else {
-                walk(node: slots[slot].child, current: child, start: end + 1, path, hits, &count, &overflow)
+                walk(node: slots[slot].child, hash: childHash, current: child, start: end + 1, path, hits, &count, &overflow)
             }
         }
         if current.one >= 0 && segmentLength > 0 {
-            let one = nodes[Int(current.one)]
-            if isLast {
-                if one.exact >= 0 { hit(one.exact) }
-            } else {
-                walk(node: current.one, current: one, start: end + 1, path, hits, &count, &overflow)
+            let oneHash = Self.oneHash(parent: hash)
+            let slot = oneEdge(hash: oneHash, parent: node)
+            if slot >= 0 {
+                let one = slots[slot].node
+                if isLast {
+                    if one.exact >= 0 { hit(one.exact) }
+                } else {
+                    walk(node: current.one, hash: oneHash, current: one, start: end + 1, path, hits, &count, &overflow)
+                }
             }
         }
     }

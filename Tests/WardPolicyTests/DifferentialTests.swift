@@ -20,12 +20,19 @@ struct DifferentialTests {
         "spiffe://example.org/ns/b/sa/x", "spiffe://other.org/ns/a/sa/x"]
     static let principalPatterns = principals + ["spiffe://example.org/ns/a/*", "spiffe://example.org/*", "*/sa/x", "*"]
     static let pathPatterns = ["/", "/a", "/a/", "/a/b", "/a/b/c", "/a*", "/a/*", "/b/*", "/*", "*", "*.js", "*/c",
-        "/a/{*}", "/a/{*}/c", "/{*}/b", "/a/{**}", "/{**}", "/{*}/{*}/{**}", "/b/{*}", "/ab"]
+        "/a/{*}", "/a/{*}/c", "/{*}/b", "/a/{**}", "/{**}", "/{*}/{*}/{**}", "/b/{*}", "/ab",
+        // Segments around the trie's 4-, 8- and 16-byte key packing, and long ones sharing 16-byte prefixes.
+        "/abcdefghijklmnop/{*}", "/abcdefghijklmnopq", "/abcdefghijklmnopr/{**}", "/abcdefgh/abcdefghi*",
+        "/seven77/{*}/twelve123456", "/abcd/abcdefg"]
     static let paths = ["/", "/a", "/a/", "/a/b", "/a/b/", "/a/b/c", "/a/x/c", "/a/b/c/d", "/b", "/b/x.js", "/ab",
-        "/abc", "/x/b", "/a/app.js", "/c"]
+        "/abc", "/x/b", "/a/app.js", "/c", "/abcdefghijklmnop/x", "/abcdefghijklmnopq", "/abcdefghijklmnopr/s/t",
+        "/abcdefghijklmnopqr", "/abcdefgh/abcdefghij", "/seven77/x/twelve123456", "/seven77/x/twelve12345", "/abcd/abcdefg",
+        "/abcd/abcdefh", "/abce/abcdefg"]
     static let hostPatterns = ["a.example.org", "*.example.org", "b.*", "*", "example.org"]
     static let hosts: [String?] = [nil, "a.example.org", "A.Example.Org:8443", "b.other", "example.org", "x.example.org", ""]
-    static let methods = ["GET", "POST", "DELETE", "PUT"]
+    static let methods = ["GET", "POST", "DELETE", "PUT", "OPTIONS", "CONNECT"]
+    /// Requests also carry methods no policy can name, longer than the evaluator's 8-byte packed compare.
+    static let requestMethods = methods + ["PROPFIND", "VERSION-CONTROL", "OPTIONSX", "CONNEC"]
     static let ports = [80, 443, 8080]
     static let blocks = ["10.0.0.0/8", "10.1.0.0/16", "192.168.1.1", "0.0.0.0/0"]
     static let ips: [String?] = [nil, "10.1.2.3", "10.2.0.1", "192.168.1.1", "172.16.0.1"]
@@ -133,7 +140,7 @@ struct DifferentialTests {
                 }
                 let input = ReferenceInterpreter.Input(target: Self.targets.randomElement(using: &rng)!,
                     principal: Int.random(in: 0..<8, using: &rng) == 0 ? nil : Self.principals.randomElement(using: &rng)!,
-                    method: Self.methods.randomElement(using: &rng)!, path: Self.paths.randomElement(using: &rng)!,
+                    method: Self.requestMethods.randomElement(using: &rng)!, path: Self.paths.randomElement(using: &rng)!,
                     host: Self.hosts.randomElement(using: &rng)!,
                     port: Bool.random(using: &rng) ? Self.ports.randomElement(using: &rng)! : nil,
                     sourceIP: Self.ips.randomElement(using: &rng)!, sni: Self.snis.randomElement(using: &rng)!,

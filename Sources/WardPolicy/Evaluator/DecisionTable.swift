@@ -37,6 +37,8 @@ public final class DecisionTable: Sendable {
     let sparse: [SparseWord]
 
     let methodNames: [[UInt8]]
+    /// Each method name's first 8 bytes packed (`packedPrefix`), for one-compare method lookup.
+    let methodWords: [UInt64]
     /// Set per method index, then one for any other method.
     let methodSets: [Int32]
     let ports: [Int]
@@ -93,6 +95,7 @@ public final class DecisionTable: Sendable {
         self.arena = arena
         self.sparse = sparse
         self.methodNames = methodNames
+        self.methodWords = methodNames.map { name in name.withUnsafeBufferPointer(packedPrefix) }
         self.methodSets = methodSets
         self.ports = ports
         self.portSets = portSets
@@ -113,6 +116,7 @@ public final class DecisionTable: Sendable {
         self.complexRules = complexRules
         self.alwaysBits = alwaysBits
         self.hasDryRun = hasDryRun
+        precondition(maxHits <= Self.hitCapacity && maxWords <= Self.wordCapacity, "evaluator limits exceed the stack scratch")
         self.maxHits = maxHits
         self.maxWords = maxWords
     }

@@ -196,18 +196,46 @@ final class PathTrie: @unchecked Sendable {
     /// Bytes held by the slot table.
     var slotBytes: Int { (mask + 1) * MemoryLayout<Slot>.stride }
 
-    /// The identity hash of the child reached from a node with identity `parent` by the literal `key`
-    /// (FNV-1a seeded with the parent, then a final mix), plus the key's first 16 bytes packed little-endian.
+    /// The identity hash of the child reached from a node with identity `parent` by the literal `key`, plus the
+    /// key's first 16 bytes packed little-endian (compared instead of the bytes). Word-at-a-time: a segment of up
+    /// to 16 bytes costs two multiplies, not one per byte.
     @inline(__always)
     static func childHash(_ key: UnsafeBufferPointer<UInt8>, parent: UInt64) -> (hash: UInt64, key0: UInt64, key1: UInt64) {
-        var h: UInt64 = (parent &* 0x9E37_79B9_7F4A_7C15) ^ 0xcbf2_9ce4_8422_2325
+        let n = key.count
         var k0: UInt64 = 0
         var k1: UInt64 = 0
-        for (i, byte) in key.enumerated() {
-            h = (h ^ UInt64(byte)) &* 0x100_0000_01b3
-            if i < 8 { k0 |= UInt64(byte) << UInt64(8 * i) } else if i < 16 { k1 |= UInt64(byte) << UInt64(8 * (i - 8)) }
+        if let base = key.baseAddress, n > 0 {
+            let raw = UnsafeRawPointer(base)
+            if n >= 8 {
+                k0 = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+                k1 = n >= 16 ? UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    : partialWord(raw + 8, n - 8)
+            } else {
+                k0 = partialWord(raw, n)
+            }
         }
-        return (mix(h ^ UInt64(key.count)), k0, k1)
+        var h = (parent ^ UInt64(n)) &* 0x9E37_79B9_7F4A_7C15
+        h = (h ^ k0) &* 0xBF58_476D_1CE4_E5B9
+        h = (h ^ k1 ^ (h >> 31)) &* 0x94D0_49BB_1331_11EB
+        if n > 16 { for i in 16..<n { h = (h ^ UInt64(key[i])) &* 0x100_0000_01b3 } }
+        return (mix(h), k0, k1)
+    }
+
+    /// `count` (0...7) bytes at `p` packed little-endian, reading only those bytes (two overlapping loads).
+    @inline(__always)
+    private static func partialWord(_ p: UnsafeRawPointer, _ count: Int) -> UInt64 {
+        switch count {
+        case 0: return 0
+        case 1...3:
+            let first = UInt64(p.load(fromByteOffset: 0, as: UInt8.self))
+            let middle = UInt64(p.load(fromByteOffset: count / 2, as: UInt8.self))
+            let last = UInt64(p.load(fromByteOffset: count - 1, as: UInt8.self))
+            return first | middle << UInt64(8 * (count / 2)) | last << UInt64(8 * (count - 1))
+        default:
+            let low = UInt64(UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)))
+            let high = UInt64(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)))
+            return low | high << UInt64(8 * (count - 4))
+        }
     }
 
     /// The identity hash of a node's `{*}` child.

@@ -50,6 +50,35 @@ struct HTTPRulesTests {
         #expect(headers.map(\.name) == ["Host", "Content-Length"])
     }
 
+    @Test func connectionTokensAreTrimmedAndCaseInsensitive() {
+        var headers = HTTPHeaders([
+            ("connection", " \tX-One ,,x-TWO\t, KEEP-ALIVE,Content-Length "), ("x-one", "1"), ("X-Two", "2"),
+            ("Content-Length", "3"), ("X-Three", "3"),
+        ])
+        HopByHop.strip(&headers)
+        #expect(headers.map(\.name) == ["Content-Length", "X-Three"])
+    }
+
+    @Test func nonASCIIConnectionValuesTakeTheGeneralPath() {
+        // U+00A0 is whitespace to `CharacterSet.whitespaces`: trimmed there, as before the byte-level fast path.
+        var headers = HTTPHeaders([("Connection", "x-one\u{00A0}, x-é"), ("X-One", "1"), ("x-é", "2"), ("Y", "3")])
+        HopByHop.strip(&headers)
+        #expect(headers.map(\.name) == ["Y"])
+    }
+
+    @Test func inspectedHeadersFindsOnlyWhatIsThere() {
+        #expect(InspectedHeaders(HTTPHeaders([("Host", "a"), ("Accept", "*/*")])) == [.host])
+        let all = InspectedHeaders(
+            HTTPHeaders([
+                ("CONTENT-LENGTH", "1"), ("transfer-Encoding", "chunked"), ("expect", "100-continue"), ("HoSt", "a"),
+            ]))
+        #expect(all == [.contentLength, .transferEncoding, .expect, .host])
+        #expect(InspectedHeaders(HTTPHeaders([("X-Host", "a"), ("Content-Lengthy", "1")])) == [])
+        // The shared scan and a fresh one read framing alike.
+        let headers = HTTPHeaders([("Content-Length", "3, 4")])
+        #expect(BodyFraming(headers, present: InspectedHeaders(headers)).problem == "conflicting_content_length")
+    }
+
     @Test func forwardedClientCertIsEnvoyFormat() throws {
         let peer = PeerInfo(spiffeID: try .init("spiffe://example.org/a"), leafSHA256: "ab12", serverName: nil)
         #expect(

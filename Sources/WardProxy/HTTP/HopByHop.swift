@@ -15,19 +15,62 @@ enum HopByHop {
     static let protected: Set<String> = ["close", "keep-alive", "host", "content-length", "x-forwarded-client-cert"]
 
     /// Removes hop-by-hop headers, including those listed in `Connection`.
+    ///
+    /// Runs on every request and every response (most upstreams send `Connection: keep-alive`), so the common
+    /// case allocates nothing: `Connection` tokens are scanned as bytes and only a token that names a header to
+    /// remove becomes a `String`. A value with non-ASCII bytes takes the general path (Unicode whitespace
+    /// trimming), so what is stripped does not depend on which path ran.
     static func strip(_ headers: inout HTTPHeaders) {
         // One pass to find what is there (usually nothing, or just `connection`), then remove only that.
         var present: [String] = []
         for (name, value) in headers where isHopByHop(name) {
             present.append(name)
             guard name.caseInsensitiveEquals("connection") else { continue }
-            for token in value.split(separator: ",") {
-                let listed = token.trimmingCharacters(in: .whitespaces).lowercased()
-                // A caller must not be able to strip what identifies or frames the request for the next hop.
-                if !listed.isEmpty, !protected.contains(listed) { present.append(listed) }
+            if value.utf8.allSatisfy({ $0 < 0x80 }) {
+                listedASCII(in: value, into: &present)
+            } else {
+                listedGeneral(in: value, into: &present)
             }
         }
         for name in present { headers.remove(name: name) }
+    }
+
+    /// The `Connection` tokens of an ASCII value that name headers to remove (trimmed of spaces and tabs).
+    private static func listedASCII(in value: String, into present: inout [String]) {
+        let bytes = value.utf8
+        var tokenStart = bytes.startIndex
+        while tokenStart < bytes.endIndex {
+            let tokenEnd = bytes[tokenStart...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
+            var start = tokenStart
+            var end = tokenEnd
+            while start < end, isASCIISpace(bytes[start]) { start = bytes.index(after: start) }
+            while start < end, isASCIISpace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+            if start < end {
+                let trimmed = bytes[start..<end]
+                // A caller must not be able to strip what identifies or frames the request for the next hop.
+                if !protectedASCII.contains(where: { caseInsensitiveEquals(trimmed, $0.utf8) }) {
+                    present.append(String(decoding: trimmed, as: UTF8.self).lowercased())
+                }
+            }
+            tokenStart = tokenEnd == bytes.endIndex ? tokenEnd : bytes.index(after: tokenEnd)
+        }
+    }
+
+    /// The general path: tokens trimmed of Unicode whitespace.
+    private static func listedGeneral(in value: String, into present: inout [String]) {
+        for token in value.split(separator: ",") {
+            let listed = token.trimmingCharacters(in: .whitespaces).lowercased()
+            if !listed.isEmpty, !protected.contains(listed) { present.append(listed) }
+        }
+    }
+
+    private static let protectedASCII: [String] = Array(protected)
+
+    /// What `CharacterSet.whitespaces` holds among ASCII bytes: space and tab.
+    private static func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    private static func caseInsensitiveEquals(_ a: Substring.UTF8View, _ b: String.UTF8View) -> Bool {
+        a.elementsEqual(b) { x, y in (x | 0x20) == (y | 0x20) && (x >= 0x41 || x == y) }
     }
 
     /// Whether `name` is always hop-by-hop, or `connection` (which may name more).

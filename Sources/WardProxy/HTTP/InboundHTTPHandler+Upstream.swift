@@ -93,9 +93,11 @@ extension InboundHTTPHandler: UpstreamDelegate {
             }
             if exchange.closeAfter { outbound.headers.replaceOrAdd(name: "connection", value: "close") }
             context.write(wrapOutboundOut(.head(outbound)), promise: nil)
+            clientFlushPending = true
         case .body(let buffer):
             record?.bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            clientFlushPending = true
             if !context.channel.isWritable { connection.pauseReads() }
         case .end(let trailers):
             let action = exchange.responseEnd()
@@ -103,8 +105,10 @@ extension InboundHTTPHandler: UpstreamDelegate {
         }
     }
 
+    /// Flushes what this read burst wrote to the client, unless the response's end already did.
     func upstreamReadComplete(_ connection: UpstreamConnection) {
-        guard connection === upstream else { return }
+        guard connection === upstream, clientFlushPending else { return }
+        clientFlushPending = false
         context?.flush()
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Prometheus
 import WardPolicy
 
 /// The per-connection heart of the HTTP proxy: validates, authorizes and forwards each request.
@@ -39,6 +40,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Responses use the request's HTTP version (an HTTP/1.0 client must not get chunked framing).
     var responseVersion = HTTPVersion.http1_1
     var retried = false
+    /// The `ward_requests_total` series this connection counted last (see `finishRecord`).
+    var requestCounter: (decision: String, status: Int, counter: Counter)?
 
     // Pipelining (see InboundHTTPHandler+Pipelining.swift).
     var queue: [Queued] = []
@@ -47,6 +50,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // Client-side flow control.
     /// Inside a burst of reads: upstream writes are flushed once at its end (one syscall per burst).
     var inReadBurst = false
+    /// Response parts were written to the client without a flush yet (see `upstreamReadComplete`).
+    var clientFlushPending = false
     var readsPaused = false
     var readPending = false
 

@@ -25,6 +25,9 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var context: ChannelHandlerContext?
     private var readsPaused = false
     private var readPending = false
+    /// Writes not yet flushed: the client side asks for a flush at the end of each request and again at the end
+    /// of its read burst, and only the first of those has anything to send.
+    private var flushPending = false
     private(set) var isClosed = false
     /// Exchanges this connection carried (more than one means it came from the pool).
     var uses = 0
@@ -75,10 +78,16 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Used by the client-side handler
 
     func write(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+        guard let context else { return }
+        flushPending = true
+        context.write(wrapOutboundOut(part), promise: nil)
     }
 
-    func flush() { context?.flush() }
+    func flush() {
+        guard flushPending, let context else { return }
+        flushPending = false
+        context.flush()
+    }
 
     func pauseReads() { readsPaused = true }
 

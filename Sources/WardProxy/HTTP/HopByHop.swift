@@ -15,24 +15,40 @@ enum HopByHop {
     static let protected: Set<String> = ["close", "keep-alive", "host", "content-length", "x-forwarded-client-cert"]
 
     /// Removes hop-by-hop headers, including those listed in `Connection`.
-    ///
-    /// Runs on every request and every response (most upstreams send `Connection: keep-alive`), so the common
-    /// case allocates nothing: `Connection` tokens are scanned as bytes and only a token that names a header to
-    /// remove becomes a `String`. A value with non-ASCII bytes takes the general path (Unicode whitespace
-    /// trimming), so what is stripped does not depend on which path ran.
     static func strip(_ headers: inout HTTPHeaders) {
-        // One pass to find what is there (usually nothing, or just `connection`), then remove only that.
-        var present: [String] = []
+        headers = forwarded(headers)
+    }
+
+    /// `headers` without hop-by-hop headers, those listed in `Connection`, and any named in `dropping`: what
+    /// `HTTPHeaders.remove(name:)` for each would leave (same name matching, same order), built in one pass.
+    ///
+    /// Runs on every request and every response (most upstreams send `Connection: keep-alive`), so it copies
+    /// the header list at most once, and `Connection` tokens are scanned as bytes: only a token that names a
+    /// header to remove becomes a `String`. A value with non-ASCII bytes takes the general path (Unicode
+    /// whitespace trimming), so what is stripped does not depend on which path ran.
+    static func forwarded(_ headers: HTTPHeaders, dropping: [String] = []) -> HTTPHeaders {
+        var dropped = dropping
         for (name, value) in headers where isHopByHop(name) {
-            present.append(name)
+            dropped.append(name)
             guard name.caseInsensitiveEquals("connection") else { continue }
             if value.utf8.allSatisfy({ $0 < 0x80 }) {
-                listedASCII(in: value, into: &present)
+                listedASCII(in: value, into: &dropped)
             } else {
-                listedGeneral(in: value, into: &present)
+                listedGeneral(in: value, into: &dropped)
             }
         }
-        for name in present { headers.remove(name: name) }
+        guard !dropped.isEmpty else { return headers }
+        var kept: [(String, String)] = []
+        kept.reserveCapacity(headers.count + 2)
+        for (name, value) in headers where !dropped.contains(where: { sameHeaderName($0, name) }) {
+            kept.append((name, value))
+        }
+        return HTTPHeaders(kept)
+    }
+
+    /// Header-name equality exactly as `HTTPHeaders.remove(name:)` decides it (bytes compared with bit 5 masked).
+    static func sameHeaderName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { ($0 & 0xdf) == ($1 & 0xdf) }
     }
 
     /// The `Connection` tokens of an ASCII value that name headers to remove (trimmed of spaces and tabs).

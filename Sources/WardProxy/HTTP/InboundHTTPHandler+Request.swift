@@ -35,7 +35,7 @@ extension InboundHTTPHandler {
             answerLocally(.forbidden, reason: "no_peer", close: true)
             return
         }
-        let hosts = present.contains(.host) ? head.headers[canonicalForm: "host"] : []
+        let hosts = present.hosts(in: head.headers)
         if head.version.minor >= 1, hosts.count != 1 {
             answerLocally(.badRequest, reason: hosts.isEmpty ? "missing_host" : "multiple_host", close: closeIfRefused)
             return
@@ -63,12 +63,14 @@ extension InboundHTTPHandler {
             return
         }
 
+        // One copy of the header list: hop-by-hop headers, `Expect` and any caller-sent XFCC dropped.
         var outbound = HTTPRequestHead(
-            version: .http1_1, method: head.method, uri: normalized.forwardTarget, headers: head.headers)
-        HopByHop.strip(&outbound.headers)
-        if present.contains(.expect) { outbound.headers.remove(name: "expect") }
+            version: .http1_1, method: head.method, uri: normalized.forwardTarget,
+            headers: HopByHop.forwarded(
+                head.headers,
+                dropping: present.contains(.expect) ? ["expect", ForwardedClientCert.name] : [ForwardedClientCert.name]))
         if body.isChunked { outbound.headers.add(name: "transfer-encoding", value: "chunked") }
-        outbound.headers.replaceOrAdd(name: ForwardedClientCert.name, value: forwardedClientCert)
+        outbound.headers.add(name: ForwardedClientCert.name, value: forwardedClientCert)
         if head.version.minor == 0, hosts.isEmpty, let upstream = shared.config.upstream {
             outbound.headers.add(name: "host", value: upstream.description)  // forwarded as HTTP/1.1, which needs one
         }

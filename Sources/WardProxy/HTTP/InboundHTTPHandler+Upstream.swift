@@ -86,8 +86,8 @@ extension InboundHTTPHandler: UpstreamDelegate {
             if let sent = record?.upstreamSent { record?.upstreamDuration = .now() - sent }
             exchange.responseHead(upstreamKeepAlive: head.isKeepAlive)
             record?.status = Int(head.status.code)
-            var outbound = HTTPResponseHead(version: responseVersion, status: head.status, headers: head.headers)
-            HopByHop.strip(&outbound.headers)
+            var outbound = HTTPResponseHead(
+                version: responseVersion, status: head.status, headers: HopByHop.forwarded(head.headers))
             if responseVersion == .http1_0, !outbound.headers.contains(name: "content-length") {
                 exchange.closeWhenDone()  // HTTP/1.0 has no chunking: the body ends with the connection
             }

@@ -177,8 +177,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The decider for this connection's peer under the policies in force now (re-resolved after a reload).
     func currentDecider() -> (any PeerDecider)? {
+        if let decider, decider.generation == shared.engines.generation { return decider.decider }
         let snapshot = shared.engines.current
-        if let decider, decider.generation == snapshot.generation { return decider.decider }
         guard let connectionFacts else { return nil }
         let resolved = snapshot.engine.resolve(connection: connectionFacts)
         decider = (snapshot.generation, resolved)

@@ -31,7 +31,7 @@ extension InboundHTTPHandler {
         // A body we refuse to read to the end (or one the client waits to send) means closing after the answer.
         let expectsContinue = present.contains(.expect) && head.expectsContinue
         let closeIfRefused = body.mustCloseIfRefused(expectContinue: expectsContinue)
-        guard peer != nil else {
+        guard hasPeer else {
             answerLocally(.forbidden, reason: "no_peer", close: true)
             return
         }

@@ -22,6 +22,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // The connection.
     var peer: PeerInfo?
+    /// `peer != nil`, kept apart because testing the optional copies the whole `PeerInfo` on every request.
+    var hasPeer = false
     var connectionFacts: ConnectionFacts?
     var decider: (generation: Int, decider: any PeerDecider)?
     var forwardedClientCert = ""
@@ -125,7 +127,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.record = nil
             finishRecord(record)
         }
-        if peer != nil { shared.metrics.openConnections.decrement() }
+        if hasPeer { shared.metrics.openConnections.decrement() }
         context.fireChannelInactive()
     }
 
@@ -166,6 +168,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func connectionEstablished(_ peer: PeerInfo, context: ChannelHandlerContext) {
         self.peer = peer
+        hasPeer = true
         destinationPort = shared.config.destinationPort
         connectionFacts = ConnectionFacts(
             principal: peer.spiffeID.description,

@@ -33,6 +33,21 @@ struct ProxyUpstreamFailureTests {
         #expect(harness.accessLog(waitFor: 2).contains { $0["reason"] == .string("upstream_timeout") })
     }
 
+    @Test func requestsNIOWillNotSendUpstreamAreAnsweredAtOnce() throws {
+        // llhttp accepts a raw `{` or `"` in the query and Ward forwards the query as is, but NIO's request validator
+        // refuses to write such a target upstream. That must end the exchange (503) at once, on a new upstream
+        // connection as on a pooled one, instead of leaving the caller waiting for the upstream timeout.
+        let harness = try ProxyHarness(extraArgs: ["--upstream-timeout", "20"])
+        defer { harness.stop() }
+        for query in ["q={x}", "q=%22a%22", "q=\"b\"", "q=ok"] {
+            let start = Date()
+            let response = harness.curl(as: "ns/shop/sa/frontend", "/orders/1?\(query)", ["-g"], timeout: 10)
+            #expect(Date().timeIntervalSince(start) < 5, "\(query)")
+            #expect(response.status == (query.contains("{") || query.contains("\"") ? 503 : 200), "\(query)")
+        }
+        #expect(harness.curl(as: "ns/shop/sa/frontend", "/orders/1").status == 200)
+    }
+
     @Test func upstreamRestartIsSurvivedByThePool() throws {
         let harness = try ProxyHarness()
         defer { harness.stop() }

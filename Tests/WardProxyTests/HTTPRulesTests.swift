@@ -50,6 +50,64 @@ struct HTTPRulesTests {
         #expect(headers.map(\.name) == ["Host", "Content-Length"])
     }
 
+    @Test func connectionTokensAreTrimmedAndCaseInsensitive() {
+        var headers = HTTPHeaders([
+            ("connection", " \tX-One ,,x-TWO\t, KEEP-ALIVE,Content-Length "), ("x-one", "1"), ("X-Two", "2"),
+            ("Content-Length", "3"), ("X-Three", "3"),
+        ])
+        HopByHop.strip(&headers)
+        #expect(headers.map(\.name) == ["Content-Length", "X-Three"])
+    }
+
+    @Test func nonASCIIConnectionValuesTakeTheGeneralPath() {
+        // U+00A0 is whitespace to `CharacterSet.whitespaces`: trimmed there, as before the byte-level fast path.
+        var headers = HTTPHeaders([("Connection", "x-one\u{00A0}, x-é"), ("X-One", "1"), ("x-é", "2"), ("Y", "3")])
+        HopByHop.strip(&headers)
+        #expect(headers.map(\.name) == ["Y"])
+    }
+
+    @Test func forwardedIsWhatRemovingEachNameLeaves() {
+        let original = HTTPHeaders([
+            ("Host", "a"), ("Connection", "X-Hop"), ("x-hop", "1"), ("Expect", "100-continue"),
+            ("X-Forwarded-Client-Cert", "forged"), ("Keep-Alive", "timeout=5"), ("Accept", "*/*"), ("X-HOP", "2"),
+        ])
+        var removed = original
+        for name in ["connection", "x-hop", "keep-alive", "expect", "x-forwarded-client-cert"] {
+            removed.remove(name: name)
+        }
+        let forwarded = HopByHop.forwarded(original, dropping: ["expect", ForwardedClientCert.name])
+        #expect(forwarded.map { "\($0.name)=\($0.value)" } == removed.map { "\($0.name)=\($0.value)" })
+        #expect(forwarded.map(\.name) == ["Host", "Accept"])
+        // Nothing to drop: the same headers, not a copy.
+        let plain = HTTPHeaders([("Host", "a")])
+        #expect(HopByHop.forwarded(plain) == plain)
+    }
+
+    @Test func inspectedHeadersFindsOnlyWhatIsThere() {
+        #expect(InspectedHeaders(HTTPHeaders([("Host", "a"), ("Accept", "*/*")])).names == [.host])
+        let all = InspectedHeaders(
+            HTTPHeaders([
+                ("CONTENT-LENGTH", "1"), ("transfer-Encoding", "chunked"), ("expect", "100-continue"), ("HoSt", "a"),
+            ]))
+        #expect(all.names == [.contentLength, .transferEncoding, .expect, .host])
+        #expect(InspectedHeaders(HTTPHeaders([("X-Host", "a"), ("Content-Lengthy", "1")])).names == [])
+        // The shared scan and a fresh one read framing alike.
+        let headers = HTTPHeaders([("Content-Length", "3, 4")])
+        #expect(BodyFraming(headers, present: InspectedHeaders(headers)).problem == "conflicting_content_length")
+    }
+
+    @Test func hostsReadLikeCanonicalForm() {
+        let cases: [[(String, String)]] = [
+            [], [("Host", "a.example")], [("host", " \ta.example:8080\t ")], [("Host", "")], [("Host", " \t")],
+            [("Host", "a,b")], [("Host", "a,")], [("Host", ",")], [("Host", "a"), ("HOST", "a")], [("X", "y")],
+            [("Host", "é.example ")],
+        ]
+        for pairs in cases {
+            let headers = HTTPHeaders(pairs)
+            #expect(InspectedHeaders(headers).hosts(in: headers) == headers[canonicalForm: "host"], "\(pairs)")
+        }
+    }
+
     @Test func forwardedClientCertIsEnvoyFormat() throws {
         let peer = PeerInfo(spiffeID: try .init("spiffe://example.org/a"), leafSHA256: "ab12", serverName: nil)
         #expect(

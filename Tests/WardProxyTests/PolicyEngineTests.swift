@@ -34,6 +34,21 @@ struct PolicyEngineTests {
         #expect(other.decide(method: .GET, path: "/", host: nil, port: 1, headers: [:]) == .defaultDeny)
     }
 
+    @Test func headersReachTheTableOnlyWhenARuleReadsThem() throws {
+        #expect(try !engine(policy).readsHeaders)
+        let engine = try engine(
+            """
+            {"name": "tenants", "target": "spiffe://example.org/ns/shop/sa/orders", "rules": [
+              {"id": "acme", "effect": "allow", "from": [{"principals": ["spiffe://example.org/frontend"]}],
+               "when": [{"key": "request.headers[X-Tenant]", "values": ["acme"]}]}]}
+            """)
+        #expect(engine.readsHeaders)
+        let frontend = engine.resolve(connection: ConnectionFacts(principal: "spiffe://example.org/frontend"))
+        #expect(frontend.decide(method: .GET, path: "/", host: nil, port: 1, headers: ["x-tenant": "acme"]).allowed)
+        #expect(!frontend.decide(method: .GET, path: "/", host: nil, port: 1, headers: ["x-tenant": "beta"]).allowed)
+        #expect(!frontend.decide(method: .GET, path: "/", host: nil, port: 1, headers: [:]).allowed)
+    }
+
     @Test func connectionLevelDropsRequestAllowsAndBroadensDenies() throws {
         let engine = try engine(policy)
         // The frontend's allow needs a request (methods, paths): it cannot allow a raw connection.

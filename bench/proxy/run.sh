@@ -11,7 +11,10 @@
 # reporting requests/s, latency percentiles, the candidate's CPU seconds per 10,000 requests and its peak RSS.
 # Before measuring, each candidate is checked to allow the client on /api/* and deny /admin, other methods and
 # another identity. Settings: DURATION (s, default 10), CONNECTIONS (default 32), WRK_THREADS (default 2),
-# WORKERS (threads/processes per candidate, default 2), WARD_BIN (default: release build, built if missing).
+# WORKERS (threads/processes per candidate, default 2), WARD_BIN (default: release build, built if missing),
+# WARD_BASE_BIN (optional: a second ward binary, e.g. the previous commit's, measured as candidate "ward-base"
+# on its own ports so two builds can be compared in alternating rounds), CANDIDATES (default "ward haproxy nginx"), ROUNDS (default 1: each round measures every candidate in turn, so
+# repeated rounds alternate candidates under the same background load), HALF (default 1; 0 skips the paced run).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -21,6 +24,9 @@ CONNECTIONS=${CONNECTIONS:-32}
 WRK_THREADS=${WRK_THREADS:-2}
 WORKERS=${WORKERS:-2}
 WARD=${WARD_BIN:-$ROOT/.build-release-proxy/release/ward}
+CANDIDATES=${CANDIDATES:-ward haproxy nginx}
+ROUNDS=${ROUNDS:-1}
+HALF=${HALF:-1}
 TD=example.org
 SERVER_ID=spiffe://$TD/ns/bench/sa/server
 CLIENT_ID=spiffe://$TD/ns/bench/sa/client
@@ -42,6 +48,7 @@ trap cleanup EXIT
 # Ports.
 UP=19180; WARD_P=19443; HAP_P=19444; NGX_P=19445; ADMIN=19901
 ORIG_WARD=19280; ORIG_HAP=19281; ORIG_NGX=19282
+BASE_P=19446; ORIG_BASE=19283; BASE_ADMIN=19902
 
 # --- PKI: a CA and SVIDs made with openssl. The SPIFFE ID is the URI SAN (what Ward checks) and also the subject
 # CN, because HAProxy 2.6 and stock nginx cannot match URI SANs: they check the CN. Same identity, same rule.
@@ -156,6 +163,12 @@ frontend to_haproxy
 frontend to_nginx
     bind 127.0.0.1:$ORIG_NGX
     default_backend nginx
+frontend to_ward_base
+    bind 127.0.0.1:$ORIG_BASE
+    default_backend ward_base
+backend ward_base
+    http-reuse always
+    server s 127.0.0.1:$BASE_P ssl crt $P/client.combined.pem ca-file $P/ca.pem verify required verifyhost localhost sni str(localhost) alpn http/1.1
 backend ward
     http-reuse always
     server s 127.0.0.1:$WARD_P ssl crt $P/client.combined.pem ca-file $P/ca.pem verify required verifyhost localhost sni str(localhost) alpn http/1.1
@@ -172,20 +185,29 @@ nginx -p $OUT/nginx-up -c $OUT/nginx-up/nginx.conf -g 'daemon off;' 2>>$OUT/logs
 "$WARD" proxy --listen 127.0.0.1:$WARD_P --upstream 127.0.0.1:$UP --svid $P/server.pem --key $P/server.key \
     --bundle $P/ca.pem --policies $OUT/policies --admin 127.0.0.1:$ADMIN --access-log off --threads $WORKERS \
     --reload-interval 0 2>$OUT/logs/ward.err & WARD_PID=$!; PIDS+=($WARD_PID)
+BASE_PID=
+if [ -n "${WARD_BASE_BIN:-}" ]; then
+    "$WARD_BASE_BIN" proxy --listen 127.0.0.1:$BASE_P --upstream 127.0.0.1:$UP --svid $P/server.pem --key $P/server.key \
+        --bundle $P/ca.pem --policies $OUT/policies --admin 127.0.0.1:$BASE_ADMIN --access-log off --threads $WORKERS \
+        --reload-interval 0 2>$OUT/logs/ward-base.err & BASE_PID=$!; PIDS+=($BASE_PID)
+fi
 haproxy -db -f $OUT/haproxy-in.cfg 2>$OUT/logs/haproxy-in.err & HAP_PID=$!; PIDS+=($HAP_PID)
 mkdir -p $OUT/nginx-in/tmp
 nginx -p $OUT/nginx-in -c $OUT/nginx-in/nginx.conf -g 'daemon off;' 2>>$OUT/logs/nginx-in.err & NGX_PID=$!; PIDS+=($NGX_PID)
 haproxy -db -f $OUT/haproxy-originator.cfg 2>$OUT/logs/originator.err & PIDS+=($!)
 
 for _ in $(seq 100); do
-    curl -s -o /dev/null http://127.0.0.1:$ADMIN/readyz && curl -s -o /dev/null http://127.0.0.1:$ORIG_NGX/api/x && break
+    curl -s -o /dev/null http://127.0.0.1:$ADMIN/readyz && curl -s -o /dev/null http://127.0.0.1:$ORIG_NGX/api/x \
+        && { [ -z "$BASE_PID" ] || curl -s -o /dev/null http://127.0.0.1:$BASE_ADMIN/readyz; } && break
     sleep 0.1
 done
 
 # Processes of a candidate (nginx: master and workers).
 pids_of() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
-cpu_ticks() { local total=0; for pid in $(pids_of "$1"); do
-    [ -r /proc/$pid/stat ] && total=$((total + $(awk '{print $14 + $15}' /proc/$pid/stat))); done; echo $total; }
+cpu_ticks() { # pid [field: 14 user, 15 system; default both]
+    local total=0 expr='$14 + $15'; [ -n "${2:-}" ] && expr="\$$2"
+    for pid in $(pids_of "$1"); do
+    [ -r /proc/$pid/stat ] && total=$((total + $(awk "{print $expr}" /proc/$pid/stat))); done; echo $total; }
 peak_rss_kib() { local total=0; for pid in $(pids_of "$1"); do
     [ -r /proc/$pid/status ] && total=$((total + $(awk '/VmHWM/ {print $2}' /proc/$pid/status))); done; echo $total; }
 TICKS=$(getconf CLK_TCK)
@@ -205,39 +227,46 @@ check() { # name port
 }
 echo "checking rules:" >&2
 check ward $WARD_P; check haproxy $HAP_P; check nginx $NGX_P
+[ -n "$BASE_PID" ] && check ward-base $BASE_P
 
 # --- Measure.
 RESULTS=$OUT/results.tsv
-printf "candidate\tload\trps\tp50\tp90\tp99\tcpu_s_per_10k\tpeak_rss_mib\n" > $RESULTS
+printf "candidate\tload\trps\tp50\tp90\tp99\tcpu_s_per_10k\tuser_s_per_10k\tpeak_rss_mib\n" > $RESULTS
 parse_latency() { # wrk output file, percentile label -> value in ms
     awk -v p="$2" '$1 == p { v=$2; if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 }; printf "%.3f", v }' "$1"
 }
 run_wrk() { # name origin-port pid load-label [lua]
     local name=$1 port=$2 pid=$3 label=$4 lua=${5:-}
     local file=$OUT/logs/wrk-$name-$label.txt
-    local before after requests rps
-    before=$(cpu_ticks $pid)
+    local before after requests rps user_before user_after
+    before=$(cpu_ticks $pid); user_before=$(cpu_ticks $pid 14)
     wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s --latency ${lua:+-s $lua} http://127.0.0.1:$port/api/items > $file
-    after=$(cpu_ticks $pid)
+    after=$(cpu_ticks $pid); user_after=$(cpu_ticks $pid 14)
     requests=$(awk '/requests in/ {print $1}' $file)
     rps=$(awk '/Requests\/sec/ {print $2}' $file)
     local errors; errors=$(grep -E "Non-2xx|Socket errors" $file || true)
     [ -n "$errors" ] && echo "  $name $label: $errors" >&2
     local cpu; cpu=$(awk -v t=$((after - before)) -v hz=$TICKS -v n=$requests 'BEGIN { printf "%.3f", (t / hz) / (n / 10000) }')
-    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" $name $label $rps "$(parse_latency $file 50%)" \
-        "$(parse_latency $file 90%)" "$(parse_latency $file 99%)" $cpu \
+    local user; user=$(awk -v t=$((user_after - user_before)) -v hz=$TICKS -v n=$requests 'BEGIN { printf "%.3f", (t / hz) / (n / 10000) }')
+    printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" $name $label $rps "$(parse_latency $file 50%)" \
+        "$(parse_latency $file 90%)" "$(parse_latency $file 99%)" $cpu $user \
         "$(awk -v k=$(peak_rss_kib $pid) 'BEGIN { printf "%.1f", k / 1024 }')" >> $RESULTS
     echo $rps
 }
-for candidate in "ward $ORIG_WARD $WARD_PID" "haproxy $ORIG_HAP $HAP_PID" "nginx $ORIG_NGX $NGX_PID"; do
-    set -- $candidate
-    echo "measuring $1..." >&2
+port_of() { case $1 in ward) echo $ORIG_WARD;; ward-base) echo $ORIG_BASE;; haproxy) echo $ORIG_HAP;; nginx) echo $ORIG_NGX;; esac; }
+pid_of() { case $1 in ward) echo $WARD_PID;; ward-base) echo $BASE_PID;; haproxy) echo $HAP_PID;; nginx) echo $NGX_PID;; esac; }
+for round in $(seq $ROUNDS); do
+for name in $CANDIDATES; do
+    set -- $name $(port_of $name) $(pid_of $name)
+    echo "measuring $1 (round $round, load $(cut -d' ' -f1 /proc/loadavg))..." >&2
     wrk -t$WRK_THREADS -c$CONNECTIONS -d2s http://127.0.0.1:$2/api/items > /dev/null  # warm-up
     peak=$(run_wrk $1 $2 $3 peak)
+    [ "$HALF" = 1 ] || continue
     # Half of peak, paced: each connection waits so that all together send about peak/2 requests per second.
     delay_ms=$(awk -v c=$CONNECTIONS -v r=$peak 'BEGIN { printf "%d", (c / (r / 2)) * 1000 }')
     printf 'function delay() return %d end\n' "$delay_ms" > $OUT/logs/half-$1.lua
     run_wrk $1 $2 $3 half $OUT/logs/half-$1.lua > /dev/null
+done
 done
 
 {
@@ -245,7 +274,7 @@ done
     echo "versions: $("$WARD" --version 2>/dev/null || echo ward), $(haproxy -v | head -1 | cut -d' ' -f1-3), $(nginx -v 2>&1 | cut -d' ' -f3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
     echo "settings: wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s (keep-alive), $WORKERS threads/workers per candidate, access logs off"
     echo
-    echo "| candidate | load | req/s | p50 ms | p90 ms | p99 ms | CPU s / 10k req | peak RSS MiB |"
-    echo "|---|---|---|---|---|---|---|---|"
-    tail -n +2 $RESULTS | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
+    echo "| candidate | load | req/s | p50 ms | p90 ms | p99 ms | CPU s / 10k req | of which user | peak RSS MiB |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    tail -n +2 $RESULTS | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
 } | tee $OUT/results.md

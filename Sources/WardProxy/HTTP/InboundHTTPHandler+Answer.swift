@@ -63,6 +63,7 @@ extension InboundHTTPHandler {
             close = close || closeClient
             if !close { headTimer.exchangeFinished() }
         }
+        clientFlushPending = false  // the end is written with a flush
         if close {
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(end)).whenComplete { _ in loopBound.value.close(promise: nil) }
@@ -105,7 +106,13 @@ extension InboundHTTPHandler {
     /// Metrics and the access-log line for one finished request.
     func finishRecord(_ record: ExchangeRecord) {
         let metrics = shared.metrics
-        metrics.countRequest(decision: record.decision, status: record.status)
+        if let cached = requestCounter, cached.status == record.status, cached.decision == record.decision {
+            cached.counter.increment()
+        } else {
+            let counter = metrics.requestCounter(decision: record.decision, status: record.status)
+            requestCounter = (record.decision, record.status, counter)
+            counter.increment()
+        }
         metrics.requestDuration.recordNanoseconds((NIODeadline.now() - record.started).nanoseconds)
         if let upstreamDuration = record.upstreamDuration {
             metrics.upstreamDuration.recordNanoseconds(upstreamDuration.nanoseconds)

@@ -17,7 +17,8 @@ extension InboundHTTPHandler {
         responseVersion = head.version.minor == 0 ? .http1_0 : .http1_1
         pendingParts.removeAll(keepingCapacity: true)
 
-        let body = BodyFraming(head.headers)
+        let present = InspectedHeaders(head.headers)
+        let body = BodyFraming(head.headers, present: present)
         if let problem = body.problem {
             answerLocally(.badRequest, reason: problem, close: true)
             return
@@ -28,12 +29,13 @@ extension InboundHTTPHandler {
             return
         }
         // A body we refuse to read to the end (or one the client waits to send) means closing after the answer.
-        let closeIfRefused = body.mustCloseIfRefused(expectContinue: head.expectsContinue)
-        guard peer != nil else {
+        let expectsContinue = present.contains(.expect) && head.expectsContinue
+        let closeIfRefused = body.mustCloseIfRefused(expectContinue: expectsContinue)
+        guard hasPeer else {
             answerLocally(.forbidden, reason: "no_peer", close: true)
             return
         }
-        let hosts = head.headers[canonicalForm: "host"]
+        let hosts = present.hosts(in: head.headers)
         if head.version.minor >= 1, hosts.count != 1 {
             answerLocally(.badRequest, reason: hosts.isEmpty ? "missing_host" : "multiple_host", close: closeIfRefused)
             return
@@ -61,18 +63,20 @@ extension InboundHTTPHandler {
             return
         }
 
+        // One copy of the header list: hop-by-hop headers, `Expect` and any caller-sent XFCC dropped.
         var outbound = HTTPRequestHead(
-            version: .http1_1, method: head.method, uri: normalized.forwardTarget, headers: head.headers)
-        HopByHop.strip(&outbound.headers)
-        outbound.headers.remove(name: "expect")
+            version: .http1_1, method: head.method, uri: normalized.forwardTarget,
+            headers: HopByHop.forwarded(
+                head.headers,
+                dropping: present.contains(.expect) ? ["expect", ForwardedClientCert.name] : [ForwardedClientCert.name]))
         if body.isChunked { outbound.headers.add(name: "transfer-encoding", value: "chunked") }
-        outbound.headers.replaceOrAdd(name: ForwardedClientCert.name, value: forwardedClientCert)
+        outbound.headers.add(name: ForwardedClientCert.name, value: forwardedClientCert)
         if head.version.minor == 0, hosts.isEmpty, let upstream = shared.config.upstream {
             outbound.headers.add(name: "host", value: upstream.description)  // forwarded as HTTP/1.1, which needs one
         }
         forwardHead = outbound
         exchange.allowed()
-        if head.expectsContinue {
+        if expectsContinue {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))),
                 promise: nil)
         }
@@ -147,9 +151,11 @@ struct BodyFraming {
     var isChunked = false
     var contentLength: Int?
 
-    init(_ headers: HTTPHeaders) {
-        let lengths = headers[canonicalForm: "content-length"]
-        let codings = headers[canonicalForm: "transfer-encoding"]
+    /// `present` (default: found here) lets the caller share one scan of the header names.
+    init(_ headers: HTTPHeaders, present: InspectedHeaders? = nil) {
+        let present = present ?? InspectedHeaders(headers)
+        let lengths = present.contains(.contentLength) ? headers[canonicalForm: "content-length"] : []
+        let codings = present.contains(.transferEncoding) ? headers[canonicalForm: "transfer-encoding"] : []
         if !lengths.isEmpty, !codings.isEmpty {
             problem = "both_content_length_and_transfer_encoding"
             return

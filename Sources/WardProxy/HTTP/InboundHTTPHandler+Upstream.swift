@@ -86,16 +86,18 @@ extension InboundHTTPHandler: UpstreamDelegate {
             if let sent = record?.upstreamSent { record?.upstreamDuration = .now() - sent }
             exchange.responseHead(upstreamKeepAlive: head.isKeepAlive)
             record?.status = Int(head.status.code)
-            var outbound = HTTPResponseHead(version: responseVersion, status: head.status, headers: head.headers)
-            HopByHop.strip(&outbound.headers)
+            var outbound = HTTPResponseHead(
+                version: responseVersion, status: head.status, headers: HopByHop.forwarded(head.headers))
             if responseVersion == .http1_0, !outbound.headers.contains(name: "content-length") {
                 exchange.closeWhenDone()  // HTTP/1.0 has no chunking: the body ends with the connection
             }
             if exchange.closeAfter { outbound.headers.replaceOrAdd(name: "connection", value: "close") }
             context.write(wrapOutboundOut(.head(outbound)), promise: nil)
+            clientFlushPending = true
         case .body(let buffer):
             record?.bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            clientFlushPending = true
             if !context.channel.isWritable { connection.pauseReads() }
         case .end(let trailers):
             let action = exchange.responseEnd()
@@ -103,8 +105,10 @@ extension InboundHTTPHandler: UpstreamDelegate {
         }
     }
 
+    /// Flushes what this read burst wrote to the client, unless the response's end already did.
     func upstreamReadComplete(_ connection: UpstreamConnection) {
-        guard connection === upstream else { return }
+        guard connection === upstream, clientFlushPending else { return }
+        clientFlushPending = false
         context?.flush()
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Prometheus
 import WardPolicy
 
 /// The per-connection heart of the HTTP proxy: validates, authorizes and forwards each request.
@@ -21,6 +22,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // The connection.
     var peer: PeerInfo?
+    /// `peer != nil`, kept apart because testing the optional copies the whole `PeerInfo` on every request.
+    var hasPeer = false
     var connectionFacts: ConnectionFacts?
     var decider: (generation: Int, decider: any PeerDecider)?
     var forwardedClientCert = ""
@@ -39,6 +42,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Responses use the request's HTTP version (an HTTP/1.0 client must not get chunked framing).
     var responseVersion = HTTPVersion.http1_1
     var retried = false
+    /// The `ward_requests_total` series this connection counted last (see `finishRecord`).
+    var requestCounter: (decision: String, status: Int, counter: Counter)?
 
     // Pipelining (see InboundHTTPHandler+Pipelining.swift).
     var queue: [Queued] = []
@@ -47,6 +52,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // Client-side flow control.
     /// Inside a burst of reads: upstream writes are flushed once at its end (one syscall per burst).
     var inReadBurst = false
+    /// Response parts were written to the client without a flush yet (see `upstreamReadComplete`).
+    var clientFlushPending = false
     var readsPaused = false
     var readPending = false
 
@@ -120,7 +127,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.record = nil
             finishRecord(record)
         }
-        if peer != nil { shared.metrics.openConnections.decrement() }
+        if hasPeer { shared.metrics.openConnections.decrement() }
         context.fireChannelInactive()
     }
 
@@ -161,6 +168,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func connectionEstablished(_ peer: PeerInfo, context: ChannelHandlerContext) {
         self.peer = peer
+        hasPeer = true
         destinationPort = shared.config.destinationPort
         connectionFacts = ConnectionFacts(
             principal: peer.spiffeID.description,
@@ -172,8 +180,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The decider for this connection's peer under the policies in force now (re-resolved after a reload).
     func currentDecider() -> (any PeerDecider)? {
+        if let decider, decider.generation == shared.engines.generation { return decider.decider }
         let snapshot = shared.engines.current
-        if let decider, decider.generation == snapshot.generation { return decider.decider }
         guard let connectionFacts else { return nil }
         let resolved = snapshot.engine.resolve(connection: connectionFacts)
         decider = (snapshot.generation, resolved)

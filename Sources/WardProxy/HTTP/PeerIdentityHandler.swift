@@ -5,6 +5,8 @@ import WardTLS
 /// that completed a handshake without a verified peer (never expected: Ward's server always requires one).
 ///
 /// It also counts failed handshakes by reason (`ward_tls_handshake_failures_total`) for both listener protocols.
+/// Once the handshake is done it has nothing left to do and removes itself, so the bytes of every request do not
+/// pass through one more handler.
 final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -38,6 +40,7 @@ final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         context.fireUserInboundEventTriggered(
             PeerInfo(spiffeID: peer.spiffeID, leafSHA256: peer.leafSHA256, serverName: completed.serverName))
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }
 

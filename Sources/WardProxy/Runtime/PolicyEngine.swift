@@ -8,16 +8,22 @@ public struct PolicyEngine: DecisionEngine {
     let connectionTable: DecisionTable
     public let contentHash: String
     public var ruleCount: Int { table.ruleCount }
+    /// Whether any rule has a `request.headers[…]` condition. Headers are read by nothing else, so without one
+    /// the request's headers are not copied for each decision.
+    let readsHeaders: Bool
 
     /// Compiles `set` for `target` (the proxy's SPIFFE ID); `hash` identifies the set in logs and metrics.
     public init(set: PolicySet, target: String, hash: String) {
         table = DecisionTable(compiling: set, target: target)
         connectionTable = DecisionTable(compiling: Self.connectionLevel(set), target: target)
         contentHash = hash
+        readsHeaders = set.policies.contains { policy in
+            policy.rules.contains { rule in rule.when.contains { !$0.key.isConnectionLevel } }
+        }
     }
 
     public func resolve(connection: ConnectionFacts) -> any PeerDecider {
-        TablePeerDecider(table: table, view: table.resolve(connection))
+        TablePeerDecider(table: table, view: table.resolve(connection), readsHeaders: readsHeaders)
     }
 
     public func decideConnection(_ connection: ConnectionFacts) -> AuthorizationResult {
@@ -50,13 +56,16 @@ public struct PolicyEngine: DecisionEngine {
 struct TablePeerDecider: PeerDecider {
     let table: DecisionTable
     let view: PeerView
+    let readsHeaders: Bool
 
     func decide(method: HTTPMethod, path: String, host: String?, port: Int, headers: HTTPHeaders)
         -> AuthorizationResult
     {
         var pairs: [(name: String, value: String)] = []
-        pairs.reserveCapacity(headers.count)
-        for (name, value) in headers { pairs.append((name, value)) }
+        if readsHeaders {
+            pairs.reserveCapacity(headers.count)
+            for (name, value) in headers { pairs.append((name, value)) }
+        }
         let facts = RequestFacts(method: method.rawValue, path: path, host: host, port: port, headers: pairs)
         return AuthorizationResult(table.decide(facts, peer: view))
     }

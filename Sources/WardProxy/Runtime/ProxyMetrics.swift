@@ -63,15 +63,21 @@ public final class ProxyMetrics: Sendable {
 
     /// Counts one finished request. `decision` is `allow`, `deny` or `invalid` (refused before a decision).
     func countRequest(decision: String, status: Int) {
+        requestCounter(decision: decision, status: status).increment()
+    }
+
+    /// The `ward_requests_total` series for one label pair, for callers that keep the handle (a connection keeps
+    /// its last one: keep-alive requests mostly repeat the same decision and status, so they skip the lock and
+    /// the dictionary lookup).
+    func requestCounter(decision: String, status: Int) -> Counter {
         let key = RequestKey(decision: decision, status: status)
-        let counter = requests.withLockedValue { cache in
+        return requests.withLockedValue { cache in
             if let counter = cache[key] { return counter }
             let counter = registry.makeCounter(
                 descriptor: Self.d("ward_requests_total", "Requests by decision and response status."), labels: [("decision", decision), ("status", String(status))])
             cache[key] = counter
             return counter
         }
-        counter.increment()
     }
 
     /// Counts a TLS handshake failure by reason (`peer_rejected`, `handshake_timeout`…).

@@ -29,8 +29,12 @@ extension ProxyServer {
                         var limits = NIOHTTPDecoderLimitConfiguration()
                         limits.maxHeaderListSize = config.maxHeaderBytes
                         limits.maxHeaderFieldSize = config.maxHeaderBytes
+                        // No outbound header validation: response heads are either Ward's own constants or the
+                        // upstream's, which NIO's llhttp decoder already held to the same token and field-value
+                        // rules; the check cost a handler and a scan of every header per response.
                         try sync.configureHTTPServerPipeline(
                             withPipeliningAssistance: false, withErrorHandling: false,
+                            withOutboundHeaderValidation: false,
                             withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
                             withDecoderLimitConfiguration: limits)
                         try sync.addHandler(InboundHTTPHandler(shared: shared, headTimer: timer))

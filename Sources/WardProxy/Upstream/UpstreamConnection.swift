@@ -25,7 +25,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private(set) var context: ChannelHandlerContext?
     private var readsPaused = false
     private var readPending = false
+    /// Writes not yet flushed: the client side asks for a flush at the end of each request and again at the end
+    /// of its read burst, and only the first of those has anything to send.
+    private var flushPending = false
     private(set) var isClosed = false
+    private var lossReported = false
     /// Exchanges this connection carried (more than one means it came from the pool).
     var uses = 0
 
@@ -34,8 +38,6 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var isUsable: Bool { !isClosed && (context?.channel.isActive ?? false) }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         delegate?.upstream(self, received: unwrapInboundIn(data))
@@ -50,6 +52,27 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        connectionLost()
+    }
+
+    /// Closes and reports the loss at once instead of waiting for `channelInactive`: when NIO's request validator
+    /// refuses a request head on a connection that has not carried an exchange yet (a raw `{` or `"` in the
+    /// forwarded query), the close succeeds and the handlers are removed, but `channelInactive` never reaches this
+    /// handler (NIO 2.101), so the exchange waited for the upstream timeout and the client hung until then.
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+        connectionLost()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        connectionLost()  // the pipeline is torn down: whatever happened, this connection is gone
+    }
+
+    /// Tells the exchange using this connection (or the pool holding it) that it is gone; once only.
+    private func connectionLost() {
+        guard !lossReported else { return }
+        lossReported = true
         isClosed = true
         if let delegate {
             self.delegate = nil
@@ -58,10 +81,6 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
             onCloseWhileIdle?(self)
         }
         onCloseWhileIdle = nil
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
     }
 
     func read(context: ChannelHandlerContext) {
@@ -75,10 +94,16 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Used by the client-side handler
 
     func write(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+        guard let context else { return }
+        flushPending = true
+        context.write(wrapOutboundOut(part), promise: nil)
     }
 
-    func flush() { context?.flush() }
+    func flush() {
+        guard flushPending, let context else { return }
+        flushPending = false
+        context.flush()
+    }
 
     func pauseReads() { readsPaused = true }
 

@@ -19,6 +19,8 @@ struct NormalizedPathTests {
         #expect(withQuery.path == "/b")
         #expect(withQuery.query == "x=1&y=/..")
         #expect(withQuery.forwardTarget == "/b?x=1&y=/..")
+        // Everything RFC 3986 allows literally in a query is kept as sent (escapes are not decoded there).
+        #expect(try NormalizedPath("/a?x[]=1&y=%7B%22&z=a:b@c/d?e!$'()*+,;=~").query == "x[]=1&y=%7B%22&z=a:b@c/d?e!$'()*+,;=~")
         let fragmentOnly = try NormalizedPath("/b#x?y")
         #expect(fragmentOnly.path == "/b")
         #expect(fragmentOnly.query == nil)
@@ -30,7 +32,10 @@ struct NormalizedPathTests {
         ("/a%", "path.invalid_escape"), ("/a\\b", "path.backslash"), ("/a b", "path.bad_character"),
         ("/admin;x", "path.semicolon"), ("/admin;/x", "path.semicolon"),
         ("/a\u{01}", "path.bad_character"), ("/é", "path.bad_character"), ("a/b", "path.relative"), ("", "path.empty"),
-        ("?x", "path.empty"),
+        ("?x", "path.empty"), ("/a{b}", "path.bad_character"), ("/a\"b", "path.bad_character"),
+        ("/a|b", "path.bad_character"), ("/a<b>", "path.bad_character"), ("/a^", "path.bad_character"),
+        ("/a`", "path.bad_character"), ("/a?q={x}", "path.query_bad_character"), ("/a?q=\"b\"", "path.query_bad_character"),
+        ("/a?q=a b", "path.query_bad_character"), ("/a?q=é", "path.query_bad_character"), ("/a?q=\\", "path.query_bad_character"),
     ])
     func badRequests(input: String, code: String) {
         #expect(throws: NormalizedPath.BadRequest.self) { try NormalizedPath(input) }

@@ -7,7 +7,9 @@
 ///
 /// - percent-escapes of unreserved characters (`A-Z a-z 0-9 - . _ ~`) are decoded, others kept with upper-case
 ///   hex; encoded `/`, `\` and NUL, malformed escapes, raw backslashes, `;` path parameters (which some servers
-///   strip and matchers do not), control characters, spaces and non-ASCII bytes are rejected;
+///   strip and matchers do not), control characters, spaces, non-ASCII bytes and the other bytes RFC 3986
+///   requires to be percent-encoded (`" < > \ ^ ` { | }`) are rejected, in the path and in the query alike (a
+///   target Ward could not forward as it came must be refused before authorization, not fail upstream);
 /// - `.` and `..` segments are resolved (RFC 3986 section 5.2.4; `..` never climbs above the root);
 /// - repeated slashes are merged;
 /// - the query (after `?`) and fragment (after `#`) are split off and never matched.
@@ -35,6 +37,9 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
             raw = raw[..<cut]
         }
         self.path = try NormalizedPath.normalize(raw)
+        if let query, let bad = query.utf8.first(where: { !Self.isTargetByte($0) && $0 != UInt8(ascii: "#") }) {
+            throw Self.fail("query_bad_character", "\(Self.describe(bad)) must be percent-encoded in a query")
+        }
         self.query = query
     }
 
@@ -89,8 +94,8 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
             case UInt8(ascii: ";"):
                 // `/admin;x` is `/admin` to Tomcat and Spring but another path to a matcher: refuse the ambiguity.
                 throw fail("semicolon", "\";\" (a path parameter) is not allowed in a path")
-            case 0..<0x21, 0x7F...:
-                throw fail("bad_character", "control characters, spaces and non-ASCII bytes must be percent-encoded")
+            case _ where !isTargetByte(byte):
+                throw fail("bad_character", "\(describe(byte)) must be percent-encoded in a path")
             default:
                 current.append(byte)
             }
@@ -139,6 +144,31 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {
         value < 10 ? 0x30 + value : 0x41 + value - 10
+    }
+
+    /// Bytes a request target may carry literally (RFC 3986: unreserved, sub-delims, gen-delims and `%`); the
+    /// same set NIO's request encoder accepts, so whatever Ward admits it can also forward.
+    private static func isTargetByte(_ byte: UInt8) -> Bool {
+        if isUnreserved(byte) { return true }
+        switch byte {
+        case UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+            UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
+            UInt8(ascii: "="), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"), UInt8(ascii: "?"),
+            UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "%"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A byte named for an error message.
+    private static func describe(_ byte: UInt8) -> String {
+        switch byte {
+        case 0x20: "a space"
+        case 0..<0x20, 0x7F: "a control character"
+        case 0x80...: "a non-ASCII byte"
+        default: "\"\(Character(Unicode.Scalar(byte)))\""
+        }
     }
 
     private static func isUnreserved(_ byte: UInt8) -> Bool {

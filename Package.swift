@@ -37,8 +37,11 @@ let package = Package(
         // SPIFFE IDs, keys, certificates, the CA, bundles, SVID verification.
         .target(name: "WardIdentity", dependencies: ["COpenSSL", "WardJSON"]),
 
+        // A prefetch hint for the policy evaluator (Swift cannot spell one).
+        .target(name: "CWardPrefetch"),
+
         // Policy language, compiler, decision tables, evaluator.
-        .target(name: "WardPolicy", dependencies: ["WardJSON", "WardIdentity"]),
+        .target(name: "WardPolicy", dependencies: ["WardJSON", "WardIdentity", "CWardPrefetch"]),
 
         // Mutual TLS through OpenSSL as a SwiftNIO channel handler, with SPIFFE peer verification.
         .target(

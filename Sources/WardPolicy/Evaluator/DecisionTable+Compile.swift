@@ -255,7 +255,9 @@ private struct TableBuilder {
             clauseDecisions: clauses.map { Decision(effect: rules[Int($0.rule)].effect, policy: rules[Int($0.rule)].policyName, rule: rules[Int($0.rule)].id) },
             residualBits: residualBits, wordCount: wordCount, allowStart: allowStart, dryRunStart: dryRunStart, arena: arena,
             sparse: sparse, methodNames: methodNames.map { Array($0.utf8) }, methodSets: methodSets, ports: ports, portSets: portSets,
-            pathTrie: trie.frozen(mappingSets: sparseIndex),
+            pathTrie: trie.frozen(mappingSets: sparseIndex, singleWord: { k in
+                sparse[Int(k)].isLast && sparse[Int(k)].bits != 0 ? (sparse[Int(k)].bits, sparse[Int(k)].word) : nil
+            }),
             pathSuffixes: pathSuffixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), sparseIndex($0.value)) },
             pathAny: sparseIndex(pathAny), pathAnyWords: pathAnyWords, hostExact: hostExact,
             hostPrefixes: hostPrefixIndex.sorted { $0.key < $1.key }.map { (Array($0.key.utf8), $0.value) },

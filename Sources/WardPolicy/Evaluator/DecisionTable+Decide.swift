@@ -1,3 +1,5 @@
+import CWardPrefetch
+
 /// The per-request half of a decision: the evaluator's hot path.
 ///
 /// Written for the memory system more than for the instruction count: with thousands of rules and connections
@@ -21,53 +23,64 @@ extension DecisionTable {
         if peer.isEmpty { return .defaultDeny }
         let methodSet = Int(methodSets[methodIndex(request.method)])
         let portSet = ports.isEmpty ? -1 : Int(portSets[portIndex(request.port)])
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * 16 + 64) { ints in
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { masks in
-                decide(request, peer, methodSet, portSet, ints.baseAddress!, masks.baseAddress!)
+        return withUnsafeTemporaryAllocation(of: PathHit.self, capacity: 16) { pathHits in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 16 + 64) { ints in
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { masks in
+                    decide(request, peer, methodSet, portSet, pathHits.baseAddress!, ints.baseAddress!, masks.baseAddress!)
+                }
             }
         }
     }
 
-    /// `decide` with its scratch: `ints` holds path hits (`sparse` indices) at 0, host hits (arena offsets) at
-    /// `maxHits`, candidate words at `2 * maxHits`; `masks` holds the candidate words' bits.
+    /// `decide` with its scratch: `hits` holds path hits; `ints` host hits (arena offsets) at 0 and candidate
+    /// words at `maxHits`; `masks` the candidate words' bits.
     @inline(__always)
     private func decide(_ request: RequestFacts, _ peer: PeerView, _ methodSet: Int, _ portSet: Int,
-        _ ints: UnsafeMutablePointer<Int32>, _ masks: UnsafeMutablePointer<UInt64>) -> Decision
+        _ hits: UnsafeMutablePointer<PathHit>, _ ints: UnsafeMutablePointer<Int32>, _ masks: UnsafeMutablePointer<UInt64>)
+        -> Decision
     {
         // 1. Path patterns that match.
         var pathHits = 0
         if pathAnyWords > 0 {
-            ints[0] = pathAny
+            hits[0] = PathHit(sparse: pathAny)
             pathHits = 1
         }
         let pathComplete = utf8Bytes(request.path) { bytes in
-            collectPathHits(bytes, into: UnsafeMutableBufferPointer(start: ints, count: maxHits), count: &pathHits)
+            collectPathHits(bytes, into: UnsafeMutableBufferPointer(start: hits, count: maxHits), count: &pathHits)
         }
         if !pathComplete { return denseDecide(request, peer: peer, methodSet: methodSet, portSet: portSet) }
         // 2. Host patterns that match (only when some clause constrains the host).
-        let hostHitBase = ints + maxHits
+        let hostHitBase = ints
         var hostHits = 0
         if hasHostConstraints, let host = request.hostWithoutPort, !host.isEmpty {
             hostHits = collectHostHits(host, into: UnsafeMutableBufferPointer(start: hostHitBase, count: maxHits))
             if hostHits < 0 { return denseDecide(request, peer: peer, methodSet: methodSet, portSet: portSet) }
         }
         // 3. Candidate words: the hit path sets' non-zero words with their bits, merged in word order.
-        let words = ints + 2 * maxHits
+        let words = ints + maxHits
         var count = 0
         for i in 0..<pathHits {
-            var k = Int(ints[i])
+            var k = Int(hits[i].sparse)
             while true {
-                let entry = sparse[k]
+                // A one-word set inlined in its trie slot needs no read of `sparse`.
+                let inlined = hits[i].bits != 0
+                let entry = inlined ? SparseWord(bits: hits[i].bits, set: 0, word: Int(hits[i].word), isLast: true) : sparse[k]
                 if entry.bits != 0 {
                     let word = entry.word
                     var j = count
                     while j > 0 && words[j - 1] > word { j -= 1 }
+                    if count == 0 {
+                        // Most paths hit one clause: fetch its answer now, overlapping the peer word's miss.
+                        clauseDecisions.withUnsafeBufferPointer {
+                            ward_prefetch($0.baseAddress! + (Int(word) << 6 | entry.bits.trailingZeroBitCount))
+                        }
+                    }
                     if j > 0 && words[j - 1] == word {
                         masks[j - 1] |= entry.bits
                     } else {
                         if count == maxWords {
                             return activeDecide(request, peer: peer, methodSet: methodSet, portSet: portSet,
-                                pathHits: UnsafeBufferPointer(start: ints, count: pathHits),
+                                pathHits: UnsafeBufferPointer(start: hits, count: pathHits),
                                 hostHits: UnsafeBufferPointer(start: hostHitBase, count: hostHits))
                         }
                         var m = count
@@ -104,13 +117,13 @@ extension DecisionTable {
 
     /// Trie and suffix hits for a normalized path; false when more than `hits` can hold.
     @inline(__always)
-    private func collectPathHits(_ bytes: UnsafeBufferPointer<UInt8>, into hits: UnsafeMutableBufferPointer<Int32>,
+    private func collectPathHits(_ bytes: UnsafeBufferPointer<UInt8>, into hits: UnsafeMutableBufferPointer<PathHit>,
         count: inout Int) -> Bool
     {
         guard pathTrie.collect(bytes, into: hits, count: &count) else { return false }
         for entry in pathSuffixes where endsWith(bytes, entry.suffix) {
             guard count < hits.count else { return false }
-            hits[count] = entry.set
+            hits[count] = PathHit(sparse: entry.set)
             count += 1
         }
         return true
@@ -147,14 +160,14 @@ extension DecisionTable {
 
     /// Fallback when the path's sets span more than `maxWords` words: AND across the peer's active words.
     private func activeDecide(_ request: RequestFacts, peer: PeerView, methodSet: Int, portSet: Int,
-        pathHits: UnsafeBufferPointer<Int32>, hostHits: UnsafeBufferPointer<Int32>) -> Decision
+        pathHits: UnsafeBufferPointer<PathHit>, hostHits: UnsafeBufferPointer<Int32>) -> Decision
     {
         let words = wordCount
         let masks = arena.withUnsafeBufferPointer { arena in
             peer.active.map { w32 -> UInt64 in
                 let w = Int(w32)
                 var pathMask: UInt64 = 0
-                for hit in pathHits { pathMask |= arena[Int(sparse[Int(hit)].set) * words + w] }
+                for hit in pathHits { pathMask |= arena[Int(sparse[Int(hit.sparse)].set) * words + w] }
                 var v = peer.bits[w] & arena[methodSet + w] & pathMask
                 if portSet >= 0 { v &= arena[portSet + w] }
                 if hasHostConstraints { v &= hostMask(arena, w, hostHits) }

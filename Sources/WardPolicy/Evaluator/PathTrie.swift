@@ -104,7 +104,8 @@ struct PathTrieBuilder {
 
     /// The immutable trie the evaluator walks, with every set (an arena offset while building) replaced by
     /// `mappingSets(offset)`: the table's index of the set in its sparse form.
-    func frozen(mappingSets map: (Int32) -> Int32) -> PathTrie {
+    /// `singleWord(sparseIndex)` (see `PathTrie.init`) lets slots carry their child's one-word exact set.
+    func frozen(mappingSets map: (Int32) -> Int32, singleWord: (Int32) -> (bits: UInt64, word: Int32)?) -> PathTrie {
         let nodes = nodes.map { node in
             var node = node
             if node.exact >= 0 { node.exact = map(node.exact) }
@@ -112,7 +113,7 @@ struct PathTrieBuilder {
             return node
         }
         return PathTrie(nodes: nodes, nodeHashes: nodeHashes, edges: edges, oneEdges: oneEdges, prefixBytes: prefixBytes,
-            prefixByteStart: prefixByteStart, prefixSets: prefixSets.map(map))
+            prefixByteStart: prefixByteStart, prefixSets: prefixSets.map(map), singleWord: singleWord)
     }
 }
 
@@ -130,11 +131,14 @@ final class PathTrie: @unchecked Sendable {
 
     static let rootHash: UInt64 = 0x243F_6A88_85A3_08D3
 
-    /// An edge: the segment's first 16 bytes inline, the child's node record copied in.
+    /// An edge: the segment's first 16 bytes inline, the child's node record copied in, and when the child's
+    /// exact set has a single non-zero word, that word too (so the commonest hit needs no further lookup).
     struct Slot {
-        var hash: UInt64 = 0
         var key0: UInt64 = 0
         var key1: UInt64 = 0
+        /// The child's exact set's only non-zero word and its index; `exactBits == 0` when not inlined.
+        var exactBits: UInt64 = 0
+        var exactWord: Int32 = 0
         var parent: Int32 = 0
         /// Segment length; `empty` marks an empty slot, `oneEdge` a `{*}` edge.
         var keyLength: Int32 = Slot.empty
@@ -155,29 +159,37 @@ final class PathTrie: @unchecked Sendable {
     let prefixByteStart: [Int32]
     let prefixSets: [Int32]
 
+    /// `singleWord(set)` gives a set's only non-zero word (bits, index), or nil when it has several.
     init(nodes: [Node], nodeHashes: [UInt64], edges: [(parent: Int32, key: [UInt8], child: Int32)],
-        oneEdges: [(parent: Int32, child: Int32)], prefixBytes: [UInt8], prefixByteStart: [Int32], prefixSets: [Int32])
+        oneEdges: [(parent: Int32, child: Int32)], prefixBytes: [UInt8], prefixByteStart: [Int32], prefixSets: [Int32],
+        singleWord: (Int32) -> (bits: UInt64, word: Int32)?)
     {
+        precondition(MemoryLayout<Slot>.stride == 64, "a trie slot is one cache line")
         var size = 16
         while size < (edges.count + oneEdges.count) * 2 { size <<= 1 }
         let raw = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<Slot>.stride, alignment: 64)
         let slots = raw.bindMemory(to: Slot.self, capacity: size)
         slots.initialize(repeating: Slot(), count: size)
-        func place(_ entry: Slot) {
-            var slot = Int(truncatingIfNeeded: entry.hash) & (size - 1)
+        func place(_ entry: Slot, hash: UInt64) {
+            var entry = entry
+            if entry.node.exact >= 0, let single = singleWord(entry.node.exact) {
+                entry.exactBits = single.bits
+                entry.exactWord = single.word
+            }
+            var slot = Int(truncatingIfNeeded: hash) & (size - 1)
             while slots[slot].keyLength != Slot.empty { slot = (slot + 1) & (size - 1) }
             slots[slot] = entry
         }
         var longKeys: [UInt8] = []
         for edge in edges {
             let (hash, key0, key1) = edge.key.withUnsafeBufferPointer { Self.childHash($0, parent: nodeHashes[Int(edge.parent)]) }
-            place(Slot(hash: hash, key0: key0, key1: key1, parent: edge.parent, keyLength: Int32(edge.key.count),
-                keyStart: Int32(longKeys.count), child: edge.child, node: nodes[Int(edge.child)]))
+            place(Slot(key0: key0, key1: key1, parent: edge.parent, keyLength: Int32(edge.key.count),
+                keyStart: Int32(longKeys.count), child: edge.child, node: nodes[Int(edge.child)]), hash: hash)
             if edge.key.count > 16 { longKeys += edge.key[16...] }
         }
         for edge in oneEdges {
-            place(Slot(hash: nodeHashes[Int(edge.child)], parent: edge.parent, keyLength: Slot.oneEdge, child: edge.child,
-                node: nodes[Int(edge.child)]))
+            place(Slot(parent: edge.parent, keyLength: Slot.oneEdge, child: edge.child, node: nodes[Int(edge.child)]),
+                hash: nodeHashes[Int(edge.child)])
         }
         self.nodes = nodes
         self.slots = slots
@@ -257,7 +269,7 @@ final class PathTrie: @unchecked Sendable {
         while true {
             let length = Int(slots[slot].keyLength)
             if length == Int(Slot.empty) { return -1 }
-            if slots[slot].hash == hash && slots[slot].key0 == key0 && slots[slot].key1 == key1
+            if slots[slot].key0 == key0 && slots[slot].key1 == key1
                 && slots[slot].parent == parent && length == segment.count
             {
                 if length <= 16 { return slot }
@@ -280,7 +292,7 @@ final class PathTrie: @unchecked Sendable {
         while true {
             let length = slots[slot].keyLength
             if length == Slot.empty { return -1 }
-            if length == Slot.oneEdge && slots[slot].hash == hash && slots[slot].parent == parent { return slot }
+            if length == Slot.oneEdge && slots[slot].parent == parent { return slot }
             slot = (slot + 1) & mask
         }
     }
@@ -288,7 +300,7 @@ final class PathTrie: @unchecked Sendable {
     /// Writes the set of every pattern matching `path` (normalized bytes, starting with `/`) to `hits`,
     /// advancing `count`; returns false when `hits` is too small (the caller then uses `forEachHit`).
     @inline(__always)
-    func collect(_ path: UnsafeBufferPointer<UInt8>, into hits: UnsafeMutableBufferPointer<Int32>, count: inout Int) -> Bool {
+    func collect(_ path: UnsafeBufferPointer<UInt8>, into hits: UnsafeMutableBufferPointer<PathHit>, count: inout Int) -> Bool {
         guard path.count > 0 else { return true }
         var overflow = false
         walk(node: 0, hash: Self.rootHash, current: nodes[0], start: 1, path, hits, &count, &overflow)
@@ -296,10 +308,19 @@ final class PathTrie: @unchecked Sendable {
     }
 
     private func walk(node: Int32, hash: UInt64, current: Node, start: Int, _ path: UnsafeBufferPointer<UInt8>,
-        _ hits: UnsafeMutableBufferPointer<Int32>, _ count: inout Int, _ overflow: inout Bool)
+        _ hits: UnsafeMutableBufferPointer<PathHit>, _ count: inout Int, _ overflow: inout Bool)
     {
         @inline(__always) func hit(_ set: Int32) {
-            if count < hits.count { hits[count] = set; count += 1 } else { overflow = true }
+            if count < hits.count { hits[count] = PathHit(sparse: set); count += 1 } else { overflow = true }
+        }
+        /// The exact set of the child behind `slot`, with its single word when inlined.
+        @inline(__always) func hitExact(_ slot: Int) {
+            if count < hits.count {
+                hits[count] = PathHit(sparse: slots[slot].node.exact, bits: slots[slot].exactBits, word: slots[slot].exactWord)
+                count += 1
+            } else {
+                overflow = true
+            }
         }
         var end = start
         while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
@@ -328,7 +349,7 @@ final class PathTrie: @unchecked Sendable {
         if slot >= 0 {
             let child = slots[slot].node
             if isLast {
-                if child.exact >= 0 { hit(child.exact) }
+                if child.exact >= 0 { hitExact(slot) }
             } else {
                 walk(node: slots[slot].child, hash: childHash, current: child, start: end + 1, path, hits, &count, &overflow)
             }
@@ -339,7 +360,7 @@ final class PathTrie: @unchecked Sendable {
             if slot >= 0 {
                 let one = slots[slot].node
                 if isLast {
-                    if one.exact >= 0 { hit(one.exact) }
+                    if one.exact >= 0 { hitExact(slot) }
                 } else {
                     walk(node: current.one, hash: oneHash, current: one, start: end + 1, path, hits, &count, &overflow)
                 }
@@ -348,16 +369,30 @@ final class PathTrie: @unchecked Sendable {
     }
 }
 
+/// A matching pattern's set: its index in the table's sparse entries, and when the set has a single non-zero
+/// word, that word (`bits != 0`), read from the trie slot the walk already loaded.
+struct PathHit {
+    var bits: UInt64
+    var word: Int32
+    var sparse: Int32
+
+    init(sparse: Int32, bits: UInt64 = 0, word: Int32 = 0) {
+        self.bits = bits
+        self.word = word
+        self.sparse = sparse
+    }
+}
+
 extension PathTrie {
     /// Calls `body` for every matching pattern's set, however many (the dense fallback; allocates when large).
     func forEachHit(_ path: UnsafeBufferPointer<UInt8>, _ body: (Int32) -> Void) {
         var capacity = 64
         while true {
-            var hits = [Int32](repeating: 0, count: capacity)
+            var hits = [PathHit](repeating: PathHit(sparse: 0), count: capacity)
             var count = 0
             let complete = hits.withUnsafeMutableBufferPointer { collect(path, into: $0, count: &count) }
             if complete {
-                for i in 0..<count { body(hits[i]) }
+                for i in 0..<count { body(hits[i].sparse) }
                 return
             }
             capacity *= 4

@@ -25,10 +25,12 @@ struct ProxyAuthorizationTests {
         #expect(deny["decision"] == .string("deny"))
         #expect(deny["status"] == .int(403))
         #expect(deny["policy"] == .null)  // default deny
+        #expect(deny["bytes_out"] == .int(Int64("access denied\n".utf8.count)))  // the local answer's body is counted
         let allow = try #require(log.first { $0["path"] == .string("/orders/42") && $0["status"] == .int(200) })
         #expect(allow["policy"] == .string("orders"))
         #expect(allow["rule"] == .string("frontend-reads"))
         #expect(allow["peer"] == .string("spiffe://example.org/ns/shop/sa/frontend"))
+        #expect((allow["bytes_out"]?.intValue ?? 0) > 0)
     }
 
     @Test func foreignTrustDomainCannotConnect() throws {

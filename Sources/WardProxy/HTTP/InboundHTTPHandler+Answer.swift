@@ -23,6 +23,7 @@ extension InboundHTTPHandler {
         let action = exchange.answerLocally(close: close)
         let closing = close || exchange.closeAfter
         let body = context.channel.allocator.buffer(string: bodyText(status, decision: decision))
+        record?.bytesOut += body.readableBytes  // body bytes sent, like Envoy's BYTES_SENT
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/plain; charset=utf-8")
         headers.add(name: "content-length", value: String(body.readableBytes))

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import Prometheus
 import WardIdentity
 import WardJSON
 
@@ -66,7 +67,10 @@ public final class AccessLog: Sendable {
     private let ownsFD: Bool
     private let state = NIOLockedValueBox(State())
     private let wakeup = NSCondition()
-    private static let maxBuffered = 8 * 1024 * 1024
+    /// Bytes buffered before lines are dropped.
+    private let maxBuffered: Int
+    /// Counts dropped lines (`ward_access_log_dropped_lines_total`), so a log that cannot keep up is visible.
+    private let droppedCounter: Counter?
 
     private struct State {
         var buffer: [UInt8] = []
@@ -75,23 +79,27 @@ public final class AccessLog: Sendable {
         var threadDone = false
     }
 
-    /// Opens the target; `nil` for `.off`.
-    public static func open(_ target: ProxyConfig.AccessLogTarget) throws(ProxyError) -> AccessLog? {
+    /// Opens the target; `nil` for `.off`. Dropped lines are counted on `dropped`.
+    public static func open(_ target: ProxyConfig.AccessLogTarget, dropped: Counter? = nil,
+        maxBuffered: Int = 8 * 1024 * 1024) throws(ProxyError) -> AccessLog?
+    {
         switch target {
         case .off: return nil
-        case .stdout: return AccessLog(fd: 1, ownsFD: false)
+        case .stdout: return AccessLog(fd: 1, ownsFD: false, dropped: dropped, maxBuffered: maxBuffered)
         case .file(let path):
             let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
                 throw ProxyError("config.access_log", "accessLog: cannot open \(path): \(String(cString: strerror(errno)))")
             }
-            return AccessLog(fd: fd, ownsFD: true)
+            return AccessLog(fd: fd, ownsFD: true, dropped: dropped, maxBuffered: maxBuffered)
         }
     }
 
-    private init(fd: Int32, ownsFD: Bool) {
+    private init(fd: Int32, ownsFD: Bool, dropped: Counter?, maxBuffered: Int) {
         self.fd = fd
         self.ownsFD = ownsFD
+        self.droppedCounter = dropped
+        self.maxBuffered = maxBuffered
         let thread = Thread { [self] in run() }
         thread.name = "ward-access-log"
         thread.start()
@@ -101,14 +109,19 @@ public final class AccessLog: Sendable {
     public func write(_ entry: AccessLogEntry) {
         var line = Array(entry.json.serialized(.compact).utf8)
         line.append(UInt8(ascii: "\n"))
-        state.withLockedValue { state in
-            if state.buffer.count + line.count > Self.maxBuffered {
+        let kept = state.withLockedValue { state in
+            if state.buffer.count + line.count > maxBuffered {
                 state.dropped += 1
-            } else {
-                state.buffer.append(contentsOf: line)
+                return false
             }
+            state.buffer.append(contentsOf: line)
+            return true
         }
+        if !kept { droppedCounter?.increment() }
     }
+
+    /// Lines dropped so far because the writer could not keep up.
+    public var droppedLines: Int { state.withLockedValue { $0.dropped } }
 
     /// Writes out what is buffered and stops the writer thread.
     public func close() {

@@ -25,6 +25,7 @@ public final class ProxyMetrics: Sendable {
     let reloadFailure: Counter
     let bytesReceived: Counter
     let bytesSent: Counter
+    let accessLogDropped: Counter
 
     private struct RequestKey: Hashable {
         var decision: String
@@ -59,6 +60,8 @@ public final class ProxyMetrics: Sendable {
             descriptor: Self.d("ward_request_body_bytes_total", "Request body bytes forwarded upstream."))
         bytesSent = registry.makeCounter(
             descriptor: Self.d("ward_response_body_bytes_total", "Response body bytes sent to callers."))
+        accessLogDropped = registry.makeCounter(
+            descriptor: Self.d("ward_access_log_dropped_lines_total", "Access log lines dropped because the writer could not keep up."))
     }
 
     /// Counts one finished request. `decision` is `allow`, `deny` or `invalid` (refused before a decision).

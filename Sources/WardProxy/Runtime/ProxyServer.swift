@@ -64,7 +64,7 @@ public final class ProxyServer: Sendable {
 
     private func startListening() throws(ProxyError) {
         let loaded = try LoadedState.load(config)
-        let accessLog = try AccessLog.open(config.accessLog)
+        let accessLog = try AccessLog.open(config.accessLog, dropped: metrics.accessLogDropped)
         let provider = TLSContextProvider(loaded.tlsContext)
         let engines = EngineHolder(loaded.engine)
         guard let upstream = config.upstream else { throw ProxyError("config.missing", "upstream: required") }

@@ -329,7 +329,7 @@ final class ProxyHarness: @unchecked Sendable {
     }
 
     /// The upstream: echoes the request as JSON (method, path, headers, body size), `/slow` waits `x-delay`
-    /// seconds, `/big/N` streams N bytes, `/upload` counts the body without keeping it.
+    /// seconds (`/slow?stall` after the first half of its body), `/big/N` streams N bytes, `/upload` counts the body without keeping it.
     static let upstreamScript = #"""
         import http.server, json, sys, time
         class H(http.server.BaseHTTPRequestHandler):
@@ -349,6 +349,14 @@ final class ProxyHarness: @unchecked Sendable {
                     left = int(self.headers.get("content-length") or 0)
                     while left:
                         chunk = self.rfile.read(min(left, 1 << 20)); left -= len(chunk); body += len(chunk)
+                if self.path.startswith("/slow?stall"):
+                    self.send_response(200)
+                    self.send_header("content-length", "2000")
+                    self.end_headers()
+                    self.wfile.write(b"x" * 1000); self.wfile.flush()
+                    time.sleep(float(self.headers.get("x-delay", "2")))
+                    self.wfile.write(b"x" * 1000)
+                    return
                 if self.path.startswith("/slow"):
                     time.sleep(float(self.headers.get("x-delay", "2")))
                 if self.path.startswith("/big/"):

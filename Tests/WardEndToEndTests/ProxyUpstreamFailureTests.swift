@@ -33,6 +33,21 @@ struct ProxyUpstreamFailureTests {
         #expect(harness.accessLog(waitFor: 2).contains { $0["reason"] == .string("upstream_timeout") })
     }
 
+    @Test func upstreamStallingMidResponseIsCutAfterTheTimeout() throws {
+        let harness = try ProxyHarness(extraArgs: ["--upstream-timeout", "1"])
+        defer { harness.stop() }
+        let start = Date()
+        let response = harness.curl(as: "ns/shop/sa/frontend", "/slow?stall", ["-H", "x-delay: 5"], timeout: 10)
+        #expect(Date().timeIntervalSince(start) < 4, "the stalled response must be cut after ~1 s, not wait 5 s")
+        #expect(response.status == 200)  // the head was already forwarded; the cut shows as a short body
+        #expect(response.downloaded < 2000)
+        #expect(harness.metric(#"ward_upstream_errors_total{kind="timeout"}"#) == 1)
+        #expect(harness.accessLog().contains { $0["reason"] == .string("upstream_idle_timeout") })
+        // A stall shorter than the timeout is not cut.
+        let slowButAlive = harness.curl(as: "ns/shop/sa/frontend", "/slow?stall", ["-H", "x-delay: 0.3"])
+        #expect(slowButAlive.status == 200 && slowButAlive.downloaded == 2000)
+    }
+
     @Test func targetsThatCannotBeForwardedAreRefusedBeforeAuthorization() throws {
         // llhttp accepts a raw `{` or `"` in the target, but RFC 3986 (and NIO's request encoder) do not: Ward
         // answers 400 at once instead of authorizing a request it could not forward as it came.

@@ -43,9 +43,11 @@ extension InboundHTTPHandler: UpstreamDelegate {
         if connection.isWritable { resumeClientReads() }
     }
 
-    /// Starts the wait for the response head. One scheduled task per connection at most, re-armed lazily, so
-    /// a keep-alive connection does not schedule and cancel a timer for every request.
-    private func armResponseTimer(context: ChannelHandlerContext) {
+    /// Starts (or restarts) the wait for the upstream: for the response head, then between parts of the response
+    /// body (an upstream that stalls mid-response is cut after the same timeout, like Envoy's stream idle timeout).
+    /// One scheduled task per connection at most, re-armed lazily, so a keep-alive connection does not schedule
+    /// and cancel a timer for every request or body part.
+    func armResponseTimer(context: ChannelHandlerContext) {
         let timeout = shared.config.upstreamTimeout
         guard timeout > .zero else { return }
         let deadline = NIODeadline.now() + timeout
@@ -71,7 +73,17 @@ extension InboundHTTPHandler: UpstreamDelegate {
 
     private func upstreamTimedOut() {
         responseDeadline = nil
-        guard !exchange.responseStarted, let upstream else { return }
+        guard let upstream else { return }
+        if exchange.responseStarted {
+            // Mid-response: the status is already sent, so the caller learns it from the connection closing.
+            guard !exchange.responseEnded else { return }
+            self.upstream = nil
+            upstream.close()
+            shared.metrics.countUpstreamError(kind: "timeout")
+            record?.reason = "upstream_idle_timeout"
+            context?.close(promise: nil)
+            return
+        }
         self.upstream = nil
         upstream.close()
         shared.metrics.countUpstreamError(kind: "timeout")
@@ -82,7 +94,7 @@ extension InboundHTTPHandler: UpstreamDelegate {
         guard connection === upstream, let context else { return }
         switch part {
         case .head(let head):
-            responseDeadline = nil
+            if responseDeadline != nil { armResponseTimer(context: context) }  // now the wait between body parts
             if let sent = record?.upstreamSent { record?.upstreamDuration = .now() - sent }
             exchange.responseHead(upstreamKeepAlive: head.isKeepAlive)
             record?.status = Int(head.status.code)
@@ -98,8 +110,14 @@ extension InboundHTTPHandler: UpstreamDelegate {
             record?.bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             clientFlushPending = true
-            if !context.channel.isWritable { connection.pauseReads() }
+            if !context.channel.isWritable {
+                connection.pauseReads()
+                responseDeadline = nil  // a slow caller is not an idle upstream; re-armed when reads resume
+            } else if responseDeadline != nil {
+                armResponseTimer(context: context)
+            }
         case .end(let trailers):
+            responseDeadline = nil
             let action = exchange.responseEnd()
             finishExchange(action, end: .end(trailers))
         }

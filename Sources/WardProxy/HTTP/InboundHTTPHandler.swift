@@ -109,7 +109,10 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { upstream?.resumeReads() }
+        if context.channel.isWritable, let upstream {
+            upstream.resumeReads()
+            if exchange.responseStarted, !exchange.responseEnded { armResponseTimer(context: context) }
+        }
         context.fireChannelWritabilityChanged()
     }
 

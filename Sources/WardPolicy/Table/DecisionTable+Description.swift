@@ -6,7 +6,7 @@ extension DecisionTable: CustomStringConvertible {
         var lines = ["decision table for \(target)"]
         lines.append("  \(rules.count) rules, \(clauses.count) clauses, \(wordCount) words per bitset, \(arena.count / max(wordCount, 1)) bitsets (\(bitsetBytes) bytes)")
         lines.append("  methods indexed: \(methodNames.isEmpty ? "-" : methodNames.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")); ports indexed: \(ports.isEmpty ? "-" : ports.map(String.init).joined(separator: " "))")
-        lines.append("  path trie: \(pathTrie.nodes.count) nodes, \(pathSuffixes.count) suffixes; hosts: \(hostExact.count) exact, \(hostPrefixes.count) prefixes, \(hostSuffixes.count) suffixes; \(principalPatterns.count) principal patterns")
+        lines.append("  path trie: \(pathTrie.nodes.count) nodes (\(pathTrie.slotBytes) bytes of slots), \(pathSuffixes.count) suffixes; hosts: \(hostExact.count) exact, \(hostPrefixes.count) prefixes, \(hostSuffixes.count) suffixes; \(principalPatterns.count) principal patterns")
         var region = ""
         for rule in rules {
             let start = Int(rule.clauseStart)

@@ -63,7 +63,9 @@ public final class TLSContext: @unchecked Sendable {
             ctx,
             ward_SSL_OP_NO_RENEGOTIATION() | ward_SSL_OP_NO_COMPRESSION() | ward_SSL_OP_NO_TICKET()
                 | ward_SSL_OP_CIPHER_SERVER_PREFERENCE())
-        _ = ward_SSL_CTX_set_mode(ctx, Int(SSL_MODE_RELEASE_BUFFERS))
+        // NO_AUTO_CHAIN: the chain is added explicitly below; without it OpenSSL tries, on every handshake, to
+        // build one from the context's (empty) certificate store when the SVID has no intermediates.
+        _ = ward_SSL_CTX_set_mode(ctx, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN))
         // Every connection is verified in full: no session resumption, no tickets.
         _ = ward_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_OFF))
         _ = SSL_CTX_set_num_tickets(ctx, 0)

@@ -192,7 +192,13 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     }
 
     public func flush(context: ChannelHandlerContext) {
-        guard state.canEncrypt, let connection, !pendingWrites.isEmpty else { return }
+        if encryptPendingWrites(context: context) { context.flush() }
+    }
+
+    /// Encrypts the queued writes and hands the ciphertext to the channel without flushing it; true when there was
+    /// something to encrypt and it all went well (after a failure the connection is already being closed).
+    private func encryptPendingWrites(context: ChannelHandlerContext) -> Bool {
+        guard state.canEncrypt, let connection, !pendingWrites.isEmpty else { return false }
         swap(&flushing, &pendingWrites)
         defer { flushing.removeAll(keepingCapacity: true) }
         var coalesced: ByteBuffer?
@@ -207,9 +213,10 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
         }
 
         /// After a failure, the writes not yet handed to `encrypt` are failed too (never leaked).
-        func abandon(from index: Int) {
+        func abandon(from index: Int) -> Bool {
             let error = TLSError(.io, "the TLS connection failed before this write was sent")
             for write in flushing[index...] { write.promise?.fail(error) }
+            return false
         }
 
         for index in flushing.indices {
@@ -231,8 +238,7 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
             guard encrypt(context: context, connection: connection, &big, promises: promise.map { [$0] } ?? [])
             else { return abandon(from: index + 1) }
         }
-        guard encryptCoalesced() else { return }
-        context.flush()
+        return encryptCoalesced()
     }
 
     /// Encrypts `buffer` in chunks, writing ciphertext as it goes; the last write completes `promises`.
@@ -268,14 +274,16 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
         case .input:
             context.close(mode: mode, promise: promise)
         case .output, .all:
-            // Queued application data goes out before close_notify.
-            if state.canEncrypt { flush(context: context) }
+            // Queued application data goes out before close_notify, and in the same socket write as it.
+            let encrypted = encryptPendingWrites(context: context)
             guard let connection, state.beginClose(mode: mode) else {
+                if encrypted { context.flush() }
                 context.close(mode: mode, promise: promise)
                 return
             }
             connection.shutdown()
             guard let cipher = connection.drainCiphertext() else {
+                if encrypted { context.flush() }
                 context.close(mode: mode, promise: promise)
                 return
             }

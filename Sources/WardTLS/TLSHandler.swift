@@ -152,8 +152,12 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
         handshakeTimer?.cancel()
         handshakeTimer = nil
         state.handshakeCompleted()
+        // The event is the peer's only consumer: the connection lets go of it (and of the chain's DER, over a
+        // KiB) instead of holding it for the life of an idle connection.
+        let peer = connection.verifiedPeer
+        connection.verifiedPeer = nil
         let event = TLSHandshakeCompleted(
-            peer: connection.verifiedPeer,
+            peer: peer,
             alpn: connection.negotiatedALPN,
             serverName: connection.serverName,
             protocolVersion: connection.protocolVersion,

@@ -58,11 +58,45 @@ def s_time(port, seconds):
     return 0
 
 
+def measure(name, port, pid, seconds):
+    """One server alone: connections made and CPU ms per handshake while s_time ran."""
+    return finish(name, pid, start(pid), s_time(port, seconds))
+
+
+def start(pid):
+    return cpu_ns(pid), user_sys_ticks(pid), context_switches(pid)
+
+
+def finish(name, pid, before, count):
+    cpu0, (user0, sys0), switches0 = before
+    used = cpu_ns(pid) - cpu0
+    user1, sys1 = user_sys_ticks(pid)
+    share = (sys1 - sys0) / max(1, user1 - user0 + sys1 - sys0)
+    switches = (context_switches(pid) - switches0) / max(count, 1)
+    return name, count, used / 1e6 / max(count, 1), share, switches
+
+
+def run_parallel(order, seconds):
+    """All servers at once, one s_time client each."""
+    import threading
+    befores = {pid: start(pid) for _, _, pid in order}
+    counts = {}
+    threads = [threading.Thread(target=lambda n=name, p=port: counts.__setitem__(n, s_time(p, seconds)))
+               for name, port, _ in order]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [finish(name, pid, befores[pid], counts[name]) for name, _, pid in order]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--no-nginx", action="store_true")
+    parser.add_argument("--parallel", action="store_true",
+                        help="drive all servers at once each round, so they share whatever else the machine runs")
     parser.add_argument("binaries", nargs="*", default=[os.path.join(ROOT, "Benchmarks/.build/release/ward-tls-bench")])
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
@@ -111,18 +145,15 @@ http {{
         results = {name: [] for name, _, _ in servers}
         for r in range(args.rounds):
             order = servers if r % 2 == 0 else list(reversed(servers))
-            for name, port, pid in order:
-                before, (user0, sys0), switches0 = cpu_ns(pid), user_sys_ticks(pid), context_switches(pid)
-                count = s_time(port, args.seconds)
-                used = cpu_ns(pid) - before
-                user1, sys1 = user_sys_ticks(pid)
-                switches = (context_switches(pid) - switches0) / max(count, 1)
-                share = (sys1 - sys0) / max(1, user1 - user0 + sys1 - sys0)
-                load = open("/proc/loadavg").read().split()[0]
-                ms = used / 1e6 / max(count, 1)
+            if args.parallel:
+                measured = run_parallel(order, args.seconds)
+            else:
+                measured = [measure(name, port, pid, args.seconds) for name, port, pid in order]
+            for name, count, ms, share, switches in measured:
                 results[name].append((ms, count))
-                print(f"round {r + 1:2d} {name:32s} {count:6d} conns  {ms:.3f} ms CPU/handshake  ({share:.0%} sys, {switches:.1f} sleeps/hs)  (load {load})",
-                      flush=True)
+                load = open("/proc/loadavg").read().split()[0]
+                print(f"round {r + 1:2d} {name:32s} {count:6d} conns  {ms:.3f} ms CPU/handshake  "
+                      f"({share:.0%} sys, {switches:.1f} sleeps/hs)  (load {load})", flush=True)
         print()
         for name, values in results.items():
             ms = sorted(v[0] for v in values)

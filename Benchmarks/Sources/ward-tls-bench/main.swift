@@ -103,7 +103,9 @@ let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let channel = try ServerBootstrap(group: group)
     .serverChannelOption(.backlog, value: 1024)
     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-    .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)  // as nginx (tcp_nodelay on) and HAProxy do
+    // TCP_NODELAY, as nginx (tcp_nodelay on) and HAProxy have it: ServerBootstrap sets it on the listening socket
+    // and Linux copies it to every accepted one, so a child option would only add a setsockopt and an option
+    // future per connection.
     .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(TLSHandler(provider: provider))

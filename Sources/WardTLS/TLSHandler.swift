@@ -24,7 +24,9 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     /// The batch being encrypted; swapped with `pendingWrites` so neither array is reallocated per flush.
     private var flushing: [(buffer: ByteBuffer, promise: EventLoopPromise<Void>?)] = []
     private var plaintext: ByteBuffer?
-    private var handshakeTimer: Scheduled<Void>?
+    /// The handshake timeout, armed while handshaking. A scheduled callback rather than a scheduled task: no promise,
+    /// future or closure is allocated per connection for a timer that almost never fires.
+    private var handshakeTimer: NIOScheduledCallback?
 
     /// Largest plaintext chunk encrypted at once, so the write BIO stays small for big transfers.
     private static let encryptChunk = 64 * 1024
@@ -59,16 +61,14 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
             return
         }
         self.connection = connection
-        let timeout = tlsContext.configuration.handshakeTimeout
-        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            guard state.isHandshaking else { return }
-            fail(context: context, TLSError(.handshakeTimeout, "no TLS handshake within \(timeout.nanoseconds / 1_000_000) ms"))
-        }
+        // Scheduling fails only on an event loop that is shutting down, which closes the channel anyway.
+        handshakeTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(
+            in: tlsContext.configuration.handshakeTimeout, handler: HandshakeTimeout(handler: self, context: context))
         if tlsContext.role == .client { advance(context: context) }
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        handshakeTimer?.cancel()
+        cancelHandshakeTimer()
         switch state.peerClosedTransport() {
         case .handshakeInterrupted:
             context.fireErrorCaught(TLSError(.handshakeFailed, "the peer closed the connection during the handshake"))
@@ -82,7 +82,7 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
-        handshakeTimer?.cancel()
+        cancelHandshakeTimer()
         failPendingWrites(TLSError(.io, "the TLS handler was removed"))
     }
 
@@ -149,8 +149,7 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     }
 
     private func completeHandshake(context: ChannelHandlerContext, connection: SSLConnection) {
-        handshakeTimer?.cancel()
-        handshakeTimer = nil
+        cancelHandshakeTimer()
         state.handshakeCompleted()
         // The event is the peer's only consumer: the connection lets go of it (and of the chain's DER, over a
         // KiB) instead of holding it for the life of an idle connection.
@@ -310,11 +309,24 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
 
     private func fail(context: ChannelHandlerContext, _ error: TLSError) {
         guard state.fail() else { return }
-        handshakeTimer?.cancel()
+        cancelHandshakeTimer()
         sendCiphertext(context: context, flush: true)  // an alert, if OpenSSL produced one
         failPendingWrites(error)
         context.fireErrorCaught(error)
         context.close(promise: nil)
+    }
+
+    private func cancelHandshakeTimer() {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+    }
+
+    /// Called by `HandshakeTimeout` when the timer fires.
+    fileprivate func handshakeTimedOut(context: ChannelHandlerContext) {
+        handshakeTimer = nil
+        guard state.isHandshaking, let connection else { return }
+        let timeout = connection.context.configuration.handshakeTimeout
+        fail(context: context, TLSError(.handshakeTimeout, "no TLS handshake within \(timeout.nanoseconds / 1_000_000) ms"))
     }
 
     private func failPendingWrites(_ error: TLSError) {
@@ -326,3 +338,14 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
 
 @available(*, unavailable)
 extension TLSHandler: Sendable {}
+
+/// The handshake timeout's callback: a value of two references, so the event loop stores it without a further
+/// allocation. Kept out of `TLSHandler`'s public API.
+private struct HandshakeTimeout: NIOScheduledCallbackHandler {
+    let handler: TLSHandler
+    let context: ChannelHandlerContext
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        handler.handshakeTimedOut(context: context)
+    }
+}

@@ -66,7 +66,8 @@ haproxy -f "$OUT/haproxy.cfg" > "$OUT/haproxy.log" 2>&1 &
 HAPROXY_PID=$!
 trap 'kill $WARD_PID $HAPROXY_PID $(cat $OUT/nginx.pid 2>/dev/null) 2>/dev/null || true' EXIT
 sleep 2
-NGINX_PID=$(pgrep -f "nginx: worker process" | head -1)
+# Our own worker (the child of the master in our pid file): other nginx instances may be running on the machine.
+NGINX_PID=$(pgrep -P "$(cat $OUT/nginx.pid)" | head -1)
 
 cpu() { awk '{print $14 + $15}' /proc/$1/stat; }
 clk=$(getconf CLK_TCK)

@@ -95,6 +95,15 @@ final class SSLConnection {
         }
     }
 
+    /// Reserves outbound room for the ciphertext of `plaintext` bytes passed to `writes` calls of `writePlaintext`,
+    /// so encrypting a whole batch never regrows the buffer.
+    func reserveCiphertext(forPlaintext plaintext: Int, writes: Int) {
+        guard plaintext > 0 else { return }
+        // Each record adds a header and tag (22 bytes in TLS 1.3, up to 29 in 1.2): full records plus one partial
+        // record per write.
+        io.reserveOutbound(plaintext + (plaintext / 16384 + writes + 1) * 32)
+    }
+
     /// Encrypts `bytes` (all of them: memory BIOs never refuse a write).
     func writePlaintext(_ bytes: UnsafeRawBufferPointer) -> Outcome {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return .complete }

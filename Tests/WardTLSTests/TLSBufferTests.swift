@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -46,5 +47,24 @@ struct TLSBufferTests {
         #expect(readable == 4)
         #expect(capacity < 1024, "a 4-byte echo arrived in a \(capacity)-byte buffer")
         try await channel.close()
+    }
+
+    @Test("an empty write completes its promise once the handshake is done")
+    func emptyWriteCompletes() async throws {
+        let server = try await TLSTestServer(configuration: fx.serverConfiguration())
+        defer { Task { try? await server.stop() } }
+        let provider = TLSContextProvider(try TLSContext(fx.clientConfiguration()))
+        let client = try await TLSTestClient.connect(port: server.port, provider: provider)
+        _ = try await client.handshake.get()
+        let loop = client.channel.eventLoop
+        let outcome = loop.makePromise(of: Bool.self)
+        let settled = NIOLockedValueBox(false)
+        @Sendable func settle(_ completed: Bool) {
+            if settled.withLockedValue({ done in defer { done = true }; return !done }) { outcome.succeed(completed) }
+        }
+        client.channel.writeAndFlush(ByteBuffer()).whenComplete { _ in settle(true) }
+        loop.scheduleTask(in: .seconds(5)) { settle(false) }
+        #expect(try await outcome.futureResult.get(), "the empty write's promise never completed")
+        try await client.channel.close()
     }
 }

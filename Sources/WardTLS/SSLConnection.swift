@@ -65,6 +65,9 @@ final class SSLConnection {
         io.takeOutbound()
     }
 
+    /// Ciphertext produced and not yet drained, in bytes.
+    var pendingCiphertext: Int { io.pendingOutput }
+
     /// Lets go of input OpenSSL has fully consumed (call after each burst of SSL calls).
     func releaseConsumedInput() {
         io.releaseConsumedInput()

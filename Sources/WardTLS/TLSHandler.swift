@@ -30,6 +30,9 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
 
     /// Writes smaller than this are coalesced into one TLS record.
     private static let coalesceLimit = 16 * 1024
+    /// Most ciphertext gathered into one buffer: a larger batch goes out as several writes of about this size (a
+    /// `ByteBuffer` holds at most 4 GiB, and a huge batch should not need one huge allocation).
+    private static let batchLimit = 16 * 1024 * 1024
 
     /// - Parameters:
     ///   - provider: where the current context comes from (shared by all connections).
@@ -209,14 +212,15 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
         defer { flushing.removeAll(keepingCapacity: true) }
         var plaintextBytes = 0
         for write in flushing { plaintextBytes += write.buffer.readableBytes }
-        connection.reserveCiphertext(forPlaintext: plaintextBytes, writes: flushing.count)
+        connection.reserveCiphertext(forPlaintext: min(plaintextBytes, Self.batchLimit), writes: flushing.count)
         var promises: [EventLoopPromise<Void>] = []
         var coalesced: ByteBuffer?
+        var handedOn = false  // part of a batch over `batchLimit` already went to the channel
 
         func encryptCoalesced() -> TLSError? {
             guard var buffer = coalesced else { return nil }
             coalesced = nil
-            return encrypt(connection: connection, &buffer)
+            return encrypt(context: context, connection: connection, &buffer, handedOn: &handedOn)
         }
 
         /// After a failure no write of the batch is reported sent: every promise fails (none leaks).
@@ -241,10 +245,14 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
             }
             if let error = encryptCoalesced() { return abandon(error) }
             var big = buffer
-            if let error = encrypt(connection: connection, &big) { return abandon(error) }
+            if let error = encrypt(context: context, connection: connection, &big, handedOn: &handedOn) {
+                return abandon(error)
+            }
         }
         if let error = encryptCoalesced() { return abandon(error) }
-        guard let cipher = connection.drainCiphertext() else {
+        // The promises ride on the batch's last write: an empty one when the batch ended exactly at `batchLimit`.
+        let cipher = connection.drainCiphertext() ?? (handedOn ? context.channel.allocator.buffer(capacity: 0) : nil)
+        guard let cipher else {
             promises.forEach { $0.succeed(()) }  // only empty writes: nothing to send
             return false
         }
@@ -258,12 +266,23 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
         return true
     }
 
-    /// Encrypts all of `buffer` into the connection's outbound ciphertext; the error if OpenSSL refused.
-    private func encrypt(connection: SSLConnection, _ buffer: inout ByteBuffer) -> TLSError? {
-        let outcome = buffer.readWithUnsafeReadableBytes { bytes in
-            (bytes.count, connection.writePlaintext(UnsafeRawBufferPointer(bytes)))
+    /// Encrypts all of `buffer` into the connection's outbound ciphertext; the error if OpenSSL refused. Once a
+    /// batch's ciphertext reaches `batchLimit` it is handed to the channel (unflushed, so no event can re-enter
+    /// this handler) and a new buffer begins; the batch's last write, which carries the promises, stays last.
+    private func encrypt(
+        context: ChannelHandlerContext, connection: SSLConnection, _ buffer: inout ByteBuffer, handedOn: inout Bool
+    ) -> TLSError? {
+        while buffer.readableBytes > 0 {
+            let count = min(buffer.readableBytes, Self.batchLimit)
+            let outcome = buffer.readWithUnsafeReadableBytes { bytes in
+                (count, connection.writePlaintext(UnsafeRawBufferPointer(rebasing: bytes.prefix(count))))
+            }
+            if case .failed(let error) = outcome { return error }
+            if connection.pendingCiphertext >= Self.batchLimit, let cipher = connection.drainCiphertext() {
+                context.write(wrapOutboundOut(cipher), promise: nil)
+                handedOn = true
+            }
         }
-        if case .failed(let error) = outcome { return error }
         return nil
     }
 

@@ -38,6 +38,12 @@ final class ByteBufferBIO {
         if inbound?.readableBytes == 0 { inbound = nil }
     }
 
+    /// Ciphertext received but not yet read by OpenSSL: an upper bound for the plaintext it can still yield.
+    var unreadInput: Int { inbound?.readableBytes ?? 0 }
+
+    /// Ciphertext written by OpenSSL and not yet taken.
+    var pendingOutput: Int { outbound?.readableBytes ?? 0 }
+
     /// Makes room for `bytes` more ciphertext, so writing a large chunk's records never regrows the buffer.
     func reserveOutbound(_ bytes: Int) {
         var buffer = outbound ?? allocator.buffer(capacity: bytes)

@@ -27,6 +27,10 @@ final class SSLConnection {
         case failed(TLSError)
     }
 
+    /// Smallest and largest room reserved for one `SSL_read` (the largest is one full TLS record).
+    private static let minimumReadRoom = 256
+    private static let maximumReadRoom = 16 * 1024
+
     init?(context: TLSContext, serverName: String?, allocator: ByteBufferAllocator) {
         guard let ssl = SSL_new(context.sslContext) else { return nil }
         guard let io = ByteBufferBIO(allocator: allocator) else {
@@ -61,6 +65,9 @@ final class SSLConnection {
         io.takeOutbound()
     }
 
+    /// Ciphertext produced and not yet drained, in bytes.
+    var pendingCiphertext: Int { io.pendingOutput }
+
     /// Lets go of input OpenSSL has fully consumed (call after each burst of SSL calls).
     func releaseConsumedInput() {
         io.releaseConsumedInput()
@@ -73,16 +80,31 @@ final class SSLConnection {
     }
 
     /// Decrypts as much application data as is available into `buffer`.
+    ///
+    /// The room reserved is bounded by the ciphertext still unread (plaintext is never longer), so a handshake's
+    /// or a small request's read does not allocate a full 16 KiB record buffer that malloc then has to take
+    /// from, and give back to, its slow large-chunk path.
     func readPlaintext(into buffer: inout ByteBuffer) -> Outcome {
         while true {
             ERR_clear_error()
             var rc: Int32 = 0
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16 * 1024) { bytes in
+            let bound = io.unreadInput + Int(SSL_pending(ssl))
+            let room = min(max(bound, SSLConnection.minimumReadRoom), SSLConnection.maximumReadRoom)
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { bytes in
                 rc = SSL_read(ssl, bytes.baseAddress, Int32(min(bytes.count, Int(Int32.max))))
                 return rc > 0 ? Int(rc) : 0
             }
             if rc <= 0 { return outcome(for: rc, during: "read") }
         }
+    }
+
+    /// Reserves outbound room for the ciphertext of `plaintext` bytes passed to `writes` calls of `writePlaintext`,
+    /// so encrypting a whole batch never regrows the buffer.
+    func reserveCiphertext(forPlaintext plaintext: Int, writes: Int) {
+        guard plaintext > 0 else { return }
+        // Each record adds a header and tag (22 bytes in TLS 1.3, up to 29 in 1.2): full records plus one partial
+        // record per write.
+        io.reserveOutbound(plaintext + (plaintext / 16384 + writes + 1) * 32)
     }
 
     /// Encrypts `bytes` (all of them: memory BIOs never refuse a write).

@@ -63,7 +63,9 @@ public final class TLSContext: @unchecked Sendable {
             ctx,
             ward_SSL_OP_NO_RENEGOTIATION() | ward_SSL_OP_NO_COMPRESSION() | ward_SSL_OP_NO_TICKET()
                 | ward_SSL_OP_CIPHER_SERVER_PREFERENCE())
-        _ = ward_SSL_CTX_set_mode(ctx, Int(SSL_MODE_RELEASE_BUFFERS))
+        // NO_AUTO_CHAIN: the chain is added explicitly below; without it OpenSSL tries, on every handshake, to
+        // build one from the context's (empty) certificate store when the SVID has no intermediates.
+        _ = ward_SSL_CTX_set_mode(ctx, Int(SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN))
         // Every connection is verified in full: no session resumption, no tickets.
         _ = ward_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_OFF))
         _ = SSL_CTX_set_num_tickets(ctx, 0)
@@ -143,16 +145,19 @@ public final class TLSContext: @unchecked Sendable {
 
     /// The peer's chain as sent: the leaf, then the other certificates of the untrusted stack.
     private static func peerChain(leaf: OpaquePointer, untrusted: OpaquePointer?) -> [Certificate] {
-        var pointers = [leaf]
-        if let untrusted {
-            for index in 0..<ward_sk_X509_num(untrusted) {
-                if let x509 = ward_sk_X509_value(untrusted, index), x509 != leaf { pointers.append(x509) }
-            }
-        }
+        let count = untrusted.map { Int(ward_sk_X509_num($0)) } ?? 0
         var chain: [Certificate] = []
-        for x509 in pointers {
-            guard X509_up_ref(x509) == 1, let certificate = try? Certificate(taking: x509) else { return [] }
+        chain.reserveCapacity(count + 1)  // one allocation per handshake
+        func append(_ x509: OpaquePointer) -> Bool {
+            guard X509_up_ref(x509) == 1, let certificate = try? Certificate(taking: x509) else { return false }
             chain.append(certificate)
+            return true
+        }
+        guard append(leaf) else { return [] }
+        if let untrusted {
+            for index in 0..<Int32(count) {
+                if let x509 = ward_sk_X509_value(untrusted, index), x509 != leaf, !append(x509) { return [] }
+            }
         }
         return chain
     }

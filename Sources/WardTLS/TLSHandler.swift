@@ -24,12 +24,15 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     /// The batch being encrypted; swapped with `pendingWrites` so neither array is reallocated per flush.
     private var flushing: [(buffer: ByteBuffer, promise: EventLoopPromise<Void>?)] = []
     private var plaintext: ByteBuffer?
-    private var handshakeTimer: Scheduled<Void>?
+    /// The handshake timeout, armed while handshaking. A scheduled callback rather than a scheduled task: no promise,
+    /// future or closure is allocated per connection for a timer that almost never fires.
+    private var handshakeTimer: NIOScheduledCallback?
 
-    /// Largest plaintext chunk encrypted at once, so the write BIO stays small for big transfers.
-    private static let encryptChunk = 64 * 1024
     /// Writes smaller than this are coalesced into one TLS record.
     private static let coalesceLimit = 16 * 1024
+    /// Most ciphertext gathered into one buffer: a larger batch goes out as several writes of about this size (a
+    /// `ByteBuffer` holds at most 4 GiB, and a huge batch should not need one huge allocation).
+    private static let batchLimit = 16 * 1024 * 1024
 
     /// - Parameters:
     ///   - provider: where the current context comes from (shared by all connections).
@@ -59,16 +62,14 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
             return
         }
         self.connection = connection
-        let timeout = tlsContext.configuration.handshakeTimeout
-        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
-            guard state.isHandshaking else { return }
-            fail(context: context, TLSError(.handshakeTimeout, "no TLS handshake within \(timeout.nanoseconds / 1_000_000) ms"))
-        }
+        // Scheduling fails only on an event loop that is shutting down, which closes the channel anyway.
+        handshakeTimer = try? context.eventLoop.assumeIsolated().scheduleCallback(
+            in: tlsContext.configuration.handshakeTimeout, handler: HandshakeTimeout(handler: self, context: context))
         if tlsContext.role == .client { advance(context: context) }
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
-        handshakeTimer?.cancel()
+        cancelHandshakeTimer()
         switch state.peerClosedTransport() {
         case .handshakeInterrupted:
             context.fireErrorCaught(TLSError(.handshakeFailed, "the peer closed the connection during the handshake"))
@@ -82,7 +83,7 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
-        handshakeTimer?.cancel()
+        cancelHandshakeTimer()
         failPendingWrites(TLSError(.io, "the TLS handler was removed"))
     }
 
@@ -149,11 +150,14 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     }
 
     private func completeHandshake(context: ChannelHandlerContext, connection: SSLConnection) {
-        handshakeTimer?.cancel()
-        handshakeTimer = nil
+        cancelHandshakeTimer()
         state.handshakeCompleted()
+        // The event is the peer's only consumer: the connection lets go of it (and of the chain's DER, over a
+        // KiB) instead of holding it for the life of an idle connection.
+        let peer = connection.verifiedPeer
+        connection.verifiedPeer = nil
         let event = TLSHandshakeCompleted(
-            peer: connection.verifiedPeer,
+            peer: peer,
             alpn: connection.negotiatedALPN,
             serverName: connection.serverName,
             protocolVersion: connection.protocolVersion,
@@ -192,28 +196,42 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
     }
 
     public func flush(context: ChannelHandlerContext) {
-        guard state.canEncrypt, let connection, !pendingWrites.isEmpty else { return }
+        if encryptPendingWrites(context: context) { context.flush() }
+    }
+
+    /// Encrypts the queued writes and hands the ciphertext to the channel without flushing it; true when there was
+    /// something to send and it all went well (after a failure the connection is already being closed).
+    ///
+    /// The whole batch is encrypted into one buffer reserved up front and handed on as one write. Draining it per
+    /// 64 KiB chunk instead left malloc with dozens of blocks freed together after every flush, so its heap
+    /// shrank and grew again each time and every page was faulted in and zeroed anew (half the server's CPU in a
+    /// bulk download); one block per batch is one allocation, which malloc learns to keep.
+    private func encryptPendingWrites(context: ChannelHandlerContext) -> Bool {
+        guard state.canEncrypt, let connection, !pendingWrites.isEmpty else { return false }
         swap(&flushing, &pendingWrites)
         defer { flushing.removeAll(keepingCapacity: true) }
+        var plaintextBytes = 0
+        for write in flushing { plaintextBytes += write.buffer.readableBytes }
+        connection.reserveCiphertext(forPlaintext: min(plaintextBytes, Self.batchLimit), writes: flushing.count)
+        var promises: [EventLoopPromise<Void>] = []
         var coalesced: ByteBuffer?
-        var coalescedPromises: [EventLoopPromise<Void>] = []
+        var handedOn = false  // part of a batch over `batchLimit` already went to the channel
 
-        func encryptCoalesced() -> Bool {
-            guard var buffer = coalesced else { return true }
+        func encryptCoalesced() -> TLSError? {
+            guard var buffer = coalesced else { return nil }
             coalesced = nil
-            let promises = coalescedPromises
-            coalescedPromises.removeAll()
-            return encrypt(context: context, connection: connection, &buffer, promises: promises)
+            return encrypt(context: context, connection: connection, &buffer, handedOn: &handedOn)
         }
 
-        /// After a failure, the writes not yet handed to `encrypt` are failed too (never leaked).
-        func abandon(from index: Int) {
-            let error = TLSError(.io, "the TLS connection failed before this write was sent")
-            for write in flushing[index...] { write.promise?.fail(error) }
+        /// After a failure no write of the batch is reported sent: every promise fails (none leaks).
+        func abandon(_ error: TLSError) -> Bool {
+            for write in flushing { write.promise?.fail(error) }
+            fail(context: context, error)
+            return false
         }
 
-        for index in flushing.indices {
-            let (buffer, promise) = flushing[index]
+        for (buffer, promise) in flushing {
+            if let promise { promises.append(promise) }
             if buffer.readableBytes < Self.coalesceLimit
                 && (coalesced?.readableBytes ?? 0) + buffer.readableBytes <= Self.coalesceLimit
             {
@@ -223,44 +241,49 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
                     var incoming = buffer
                     coalesced!.writeBuffer(&incoming)
                 }
-                if let promise { coalescedPromises.append(promise) }
                 continue
             }
-            guard encryptCoalesced() else { return abandon(from: index) }
+            if let error = encryptCoalesced() { return abandon(error) }
             var big = buffer
-            guard encrypt(context: context, connection: connection, &big, promises: promise.map { [$0] } ?? [])
-            else { return abandon(from: index + 1) }
+            if let error = encrypt(context: context, connection: connection, &big, handedOn: &handedOn) {
+                return abandon(error)
+            }
         }
-        guard encryptCoalesced() else { return }
-        context.flush()
+        if let error = encryptCoalesced() { return abandon(error) }
+        // The promises ride on the batch's last write: an empty one when the batch ended exactly at `batchLimit`.
+        let cipher = connection.drainCiphertext() ?? (handedOn ? context.channel.allocator.buffer(capacity: 0) : nil)
+        guard let cipher else {
+            promises.forEach { $0.succeed(()) }  // only empty writes: nothing to send
+            return false
+        }
+        var promise: EventLoopPromise<Void>? = promises.first
+        if promises.count > 1 {
+            let combined = context.eventLoop.makePromise(of: Void.self)
+            promises.forEach { combined.futureResult.cascade(to: $0) }
+            promise = combined
+        }
+        context.write(wrapOutboundOut(cipher), promise: promise)
+        return true
     }
 
-    /// Encrypts `buffer` in chunks, writing ciphertext as it goes; the last write completes `promises`.
+    /// Encrypts all of `buffer` into the connection's outbound ciphertext; the error if OpenSSL refused. Once a
+    /// batch's ciphertext reaches `batchLimit` it is handed to the channel (unflushed, so no event can re-enter
+    /// this handler) and a new buffer begins; the batch's last write, which carries the promises, stays last.
     private func encrypt(
-        context: ChannelHandlerContext, connection: SSLConnection, _ buffer: inout ByteBuffer,
-        promises: [EventLoopPromise<Void>]
-    ) -> Bool {
+        context: ChannelHandlerContext, connection: SSLConnection, _ buffer: inout ByteBuffer, handedOn: inout Bool
+    ) -> TLSError? {
         while buffer.readableBytes > 0 {
-            let count = min(buffer.readableBytes, Self.encryptChunk)
+            let count = min(buffer.readableBytes, Self.batchLimit)
             let outcome = buffer.readWithUnsafeReadableBytes { bytes in
                 (count, connection.writePlaintext(UnsafeRawBufferPointer(rebasing: bytes.prefix(count))))
             }
-            if case .failed(let error) = outcome {
-                promises.forEach { $0.fail(error) }
-                fail(context: context, error)
-                return false
-            }
-            let last = buffer.readableBytes == 0
-            guard let cipher = connection.drainCiphertext() else { continue }
-            if last, !promises.isEmpty {
-                let promise = context.eventLoop.makePromise(of: Void.self)
-                promises.forEach { promise.futureResult.cascade(to: $0) }
-                context.write(wrapOutboundOut(cipher), promise: promise)
-            } else {
+            if case .failed(let error) = outcome { return error }
+            if connection.pendingCiphertext >= Self.batchLimit, let cipher = connection.drainCiphertext() {
                 context.write(wrapOutboundOut(cipher), promise: nil)
+                handedOn = true
             }
         }
-        return true
+        return nil
     }
 
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
@@ -268,14 +291,16 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
         case .input:
             context.close(mode: mode, promise: promise)
         case .output, .all:
-            // Queued application data goes out before close_notify.
-            if state.canEncrypt { flush(context: context) }
+            // Queued application data goes out before close_notify, and in the same socket write as it.
+            let encrypted = encryptPendingWrites(context: context)
             guard let connection, state.beginClose(mode: mode) else {
+                if encrypted { context.flush() }
                 context.close(mode: mode, promise: promise)
                 return
             }
             connection.shutdown()
             guard let cipher = connection.drainCiphertext() else {
+                if encrypted { context.flush() }
                 context.close(mode: mode, promise: promise)
                 return
             }
@@ -298,11 +323,24 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
 
     private func fail(context: ChannelHandlerContext, _ error: TLSError) {
         guard state.fail() else { return }
-        handshakeTimer?.cancel()
+        cancelHandshakeTimer()
         sendCiphertext(context: context, flush: true)  // an alert, if OpenSSL produced one
         failPendingWrites(error)
         context.fireErrorCaught(error)
         context.close(promise: nil)
+    }
+
+    private func cancelHandshakeTimer() {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+    }
+
+    /// Called by `HandshakeTimeout` when the timer fires.
+    fileprivate func handshakeTimedOut(context: ChannelHandlerContext) {
+        handshakeTimer = nil
+        guard state.isHandshaking, let connection else { return }
+        let timeout = connection.context.configuration.handshakeTimeout
+        fail(context: context, TLSError(.handshakeTimeout, "no TLS handshake within \(timeout.nanoseconds / 1_000_000) ms"))
     }
 
     private func failPendingWrites(_ error: TLSError) {
@@ -314,3 +352,14 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
 
 @available(*, unavailable)
 extension TLSHandler: Sendable {}
+
+/// The handshake timeout's callback: a value of two references, so the event loop stores it without a further
+/// allocation. Kept out of `TLSHandler`'s public API.
+private struct HandshakeTimeout: NIOScheduledCallbackHandler {
+    let handler: TLSHandler
+    let context: ChannelHandlerContext
+
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        handler.handshakeTimedOut(context: context)
+    }
+}

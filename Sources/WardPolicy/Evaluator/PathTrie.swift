@@ -307,6 +307,8 @@ final class PathTrie: @unchecked Sendable {
         return !overflow
     }
 
+    /// Follows the literal edges in a loop and recurses only into `{*}` branches (hits are a set: their order
+    /// does not matter to the caller, which merges them by word).
     private func walk(node: Int32, hash: UInt64, current: Node, start: Int, _ path: UnsafeBufferPointer<UInt8>,
         _ hits: UnsafeMutableBufferPointer<PathHit>, _ count: inout Int, _ overflow: inout Bool)
     {
@@ -322,49 +324,56 @@ final class PathTrie: @unchecked Sendable {
                 overflow = true
             }
         }
-        var end = start
-        while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
-        let isLast = end >= path.count
-        let segmentLength = end - start
-        let segment = UnsafeBufferPointer(rebasing: path[start..<end])
-        // The child's hash depends only on bytes: computed before anything below waits on memory.
-        let (childHash, key0, key1) = Self.childHash(segment, parent: hash)
-        var entry = Int(current.prefixStart)
-        while entry < Int(current.prefixEnd) {
-            let from = Int(prefixByteStart[entry])
-            let length = Int(prefixByteStart[entry + 1]) - from
-            if length <= segmentLength {
-                var matches = true
-                for i in 0..<length where path[start + i] != prefixBytes[from + i] {
-                    matches = false
-                    break
+        var node = node
+        var hash = hash
+        var current = current
+        var start = start
+        while true {
+            var end = start
+            while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
+            let isLast = end >= path.count
+            let segmentLength = end - start
+            let segment = UnsafeBufferPointer(rebasing: path[start..<end])
+            // The child's hash depends only on bytes: computed before anything below waits on memory.
+            let (childHash, key0, key1) = Self.childHash(segment, parent: hash)
+            var entry = Int(current.prefixStart)
+            while entry < Int(current.prefixEnd) {
+                let from = Int(prefixByteStart[entry])
+                let length = Int(prefixByteStart[entry + 1]) - from
+                if length <= segmentLength {
+                    var matches = true
+                    for i in 0..<length where path[start + i] != prefixBytes[from + i] {
+                        matches = false
+                        break
+                    }
+                    if matches { hit(prefixSets[entry]) }
                 }
-                if matches { hit(prefixSets[entry]) }
+                entry += 1
             }
-            entry += 1
-        }
-        // `{**}` takes a non-empty remainder, or the trailing slash alone (`/a/` for `/a/{**}`).
-        if current.rest >= 0 && (segmentLength > 0 || isLast) { hit(current.rest) }
-        let slot = edge(segment, hash: childHash, key0: key0, key1: key1, parent: node)
-        if slot >= 0 {
-            let child = slots[slot].node
+            // `{**}` takes a non-empty remainder, or the trailing slash alone (`/a/` for `/a/{**}`).
+            if current.rest >= 0 && (segmentLength > 0 || isLast) { hit(current.rest) }
+            if current.one >= 0 && segmentLength > 0 {
+                let oneHash = Self.oneHash(parent: hash)
+                let slot = oneEdge(hash: oneHash, parent: node)
+                if slot >= 0 {
+                    let one = slots[slot].node
+                    if isLast {
+                        if one.exact >= 0 { hitExact(slot) }
+                    } else {
+                        walk(node: current.one, hash: oneHash, current: one, start: end + 1, path, hits, &count, &overflow)
+                    }
+                }
+            }
+            let slot = edge(segment, hash: childHash, key0: key0, key1: key1, parent: node)
+            guard slot >= 0 else { return }
             if isLast {
-                if child.exact >= 0 { hitExact(slot) }
-            } else {
-                walk(node: slots[slot].child, hash: childHash, current: child, start: end + 1, path, hits, &count, &overflow)
+                if slots[slot].node.exact >= 0 { hitExact(slot) }
+                return
             }
-        }
-        if current.one >= 0 && segmentLength > 0 {
-            let oneHash = Self.oneHash(parent: hash)
-            let slot = oneEdge(hash: oneHash, parent: node)
-            if slot >= 0 {
-                let one = slots[slot].node
-                if isLast {
-                    if one.exact >= 0 { hitExact(slot) }
-                } else {
-                    walk(node: current.one, hash: oneHash, current: one, start: end + 1, path, hits, &count, &overflow)
-                }
-            }
+            node = slots[slot].child
+            hash = childHash
+            current = slots[slot].node
+            start = end + 1
         }
     }
 }

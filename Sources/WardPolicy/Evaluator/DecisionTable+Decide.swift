@@ -23,9 +23,9 @@ extension DecisionTable {
         if peer.isEmpty { return .defaultDeny }
         let methodSet = Int(methodSets[methodIndex(request.method)])
         let portSet = ports.isEmpty ? -1 : Int(portSets[portIndex(request.port)])
-        return withUnsafeTemporaryAllocation(of: PathHit.self, capacity: 16) { pathHits in
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 16 + 64) { ints in
-                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { masks in
+        return withUnsafeTemporaryAllocation(of: PathHit.self, capacity: Self.hitCapacity) { pathHits in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: Self.hitCapacity + Self.wordCapacity) { ints in
+                withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.wordCapacity) { masks in
                     decide(request, peer, methodSet, portSet, pathHits.baseAddress!, ints.baseAddress!, masks.baseAddress!)
                 }
             }

@@ -36,7 +36,13 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
             }
             raw = raw[..<cut]
         }
-        self.path = try NormalizedPath.normalize(raw)
+        // Most targets are already in normal form: then the path is the raw bytes, and when the target has no
+        // query or fragment, the caller's own string (no copy).
+        if NormalizedPath.isNormal(raw) {
+            self.path = raw.endIndex == target.endIndex ? target : String(raw)
+        } else {
+            self.path = try NormalizedPath.normalize(raw)
+        }
         if let query, let bad = query.utf8.first(where: { !Self.isTargetByte($0) && $0 != UInt8(ascii: "#") }) {
             throw Self.fail("query_bad_character", "\(Self.describe(bad)) must be percent-encoded in a query")
         }
@@ -54,6 +60,35 @@ public struct NormalizedPath: Sendable, Hashable, CustomStringConvertible {
 
     private static func fail(_ code: String, _ reason: String) -> BadRequest {
         BadRequest(code: "path.\(code)", reason: reason)
+    }
+
+    /// Whether `raw` is a path `normalize` would return unchanged: it starts with `/`, every byte may appear
+    /// literally and needs no decoding (no `%`, `\\`, `;`), and it has no empty, `.` or `..` segment except one
+    /// trailing empty one. One pass over the bytes, no allocation: the proxy's common case.
+    static func isNormal(_ raw: Substring) -> Bool {
+        let utf8 = raw.utf8
+        let answer = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard bytes.first == UInt8(ascii: "/") else { return false }
+            var segmentStart = 1
+            var dots = 0  // leading dots of the current segment, up to 3
+            var index = 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "/") {
+                    let length = index - segmentStart
+                    if length == 0 || (length <= 2 && dots == length) { return false }
+                    segmentStart = index + 1
+                    dots = 0
+                } else {
+                    if byte == UInt8(ascii: "%") || byte == UInt8(ascii: ";") || !isTargetByte(byte) { return false }
+                    if byte == UInt8(ascii: "."), dots == index - segmentStart { dots += 1 }
+                }
+                index += 1
+            }
+            let length = bytes.count - segmentStart
+            return !(length > 0 && length <= 2 && dots == length)
+        }
+        return answer ?? false
     }
 
     static func normalize(_ raw: Substring) throws(BadRequest) -> String {

@@ -5,12 +5,6 @@ import NIOHTTP1
 /// `Connection` header names are removed in both directions, because they describe the connection the proxy
 /// terminates, not the message it forwards.
 enum HopByHop {
-    /// Always hop-by-hop. `transfer-encoding` goes too: the encoder re-frames bodies for the next hop.
-    static let names: [String] = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-        "proxy-authorization", "proxy-authenticate",
-    ]
-
     /// Names `Connection` may not remove.
     static let protected: Set<String> = ["close", "keep-alive", "host", "content-length", "x-forwarded-client-cert"]
 
@@ -19,36 +13,70 @@ enum HopByHop {
         headers = forwarded(headers)
     }
 
-    /// `headers` without hop-by-hop headers, those listed in `Connection`, and any named in `dropping`: what
-    /// `HTTPHeaders.remove(name:)` for each would leave (same name matching, same order), built in one pass.
+    /// `headers` without hop-by-hop headers, those listed in `Connection`, and any named in `dropping` (names
+    /// compared ASCII case-insensitively, order kept), copied at most once and not at all when nothing goes.
     ///
     /// Runs on every request and every response (most upstreams send `Connection: keep-alive`), so it copies
     /// the header list at most once, and `Connection` tokens are scanned as bytes: only a token that names a
     /// header to remove becomes a `String`. A value with non-ASCII bytes takes the general path (Unicode
     /// whitespace trimming), so what is stripped does not depend on which path ran.
     static func forwarded(_ headers: HTTPHeaders, dropping: [String] = []) -> HTTPHeaders {
-        var dropped = dropping
-        for (name, value) in headers where isHopByHop(name) {
-            dropped.append(name)
-            guard name.caseInsensitiveEquals("connection") else { continue }
-            if value.utf8.allSatisfy({ $0 < 0x80 }) {
-                listedASCII(in: value, into: &dropped)
-            } else {
-                listedGeneral(in: value, into: &dropped)
+        var listed: [String] = []
+        var dropsAny = false
+        for (name, value) in headers {
+            switch kind(of: name) {
+            case .connection:
+                dropsAny = true
+                if value.utf8.allSatisfy({ $0 < 0x80 }) {
+                    listedASCII(in: value, into: &listed)
+                } else {
+                    listedGeneral(in: value, into: &listed)
+                }
+            case .hopByHop:
+                dropsAny = true
+            case nil:
+                if !dropsAny, names(dropping, contain: name) { dropsAny = true }
             }
         }
-        guard !dropped.isEmpty else { return headers }
+        guard dropsAny else { return headers }
         var kept: [(String, String)] = []
         kept.reserveCapacity(headers.count + 2)
-        for (name, value) in headers where !dropped.contains(where: { sameHeaderName($0, name) }) {
+        for (name, value) in headers
+        where kind(of: name) == nil && !names(dropping, contain: name) && !names(listed, contain: name) {
             kept.append((name, value))
         }
         return HTTPHeaders(kept)
     }
 
-    /// Header-name equality exactly as `HTTPHeaders.remove(name:)` decides it (bytes compared with bit 5 masked).
-    static func sameHeaderName(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { ($0 & 0xdf) == ($1 & 0xdf) }
+    /// Whether `list` (lower-case names) holds `name`, compared as header names are.
+    private static func names(_ list: [String], contain name: String) -> Bool {
+        for candidate in list where candidate.caseInsensitiveEquals(name) { return true }
+        return false
+    }
+
+    /// How a header name takes part in the hop's rewriting.
+    enum Kind { case connection, hopByHop }
+
+    /// `.connection` for `Connection` (which may name more), `.hopByHop` for the names that are always removed
+    /// (`Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Transfer-Encoding` — the encoder re-frames bodies for
+    /// the next hop —, `Upgrade`, `Proxy-Authorization`, `Proxy-Authenticate`), nil for end-to-end headers. Runs for every header of every request and response, so it decides by length
+    /// first and compares bytes in place.
+    static func kind(of name: String) -> Kind? {
+        let reference: String
+        switch name.utf8.count {
+        case 2: reference = "te"
+        case 7:
+            return "trailer".caseInsensitiveEquals(name) || "upgrade".caseInsensitiveEquals(name) ? .hopByHop : nil
+        case 10:
+            if "connection".caseInsensitiveEquals(name) { return .connection }
+            reference = "keep-alive"
+        case 16: reference = "proxy-connection"
+        case 17: reference = "transfer-encoding"
+        case 18: reference = "proxy-authenticate"
+        case 19: reference = "proxy-authorization"
+        default: return nil
+        }
+        return reference.caseInsensitiveEquals(name) ? .hopByHop : nil
     }
 
     /// The `Connection` tokens of an ASCII value that name headers to remove (trimmed of spaces and tabs).
@@ -88,21 +116,26 @@ enum HopByHop {
     private static func caseInsensitiveEquals(_ a: Substring.UTF8View, _ b: String.UTF8View) -> Bool {
         a.elementsEqual(b) { x, y in (x | 0x20) == (y | 0x20) && (x >= 0x41 || x == y) }
     }
-
-    /// Whether `name` is always hop-by-hop, or `connection` (which may name more).
-    static func isHopByHop(_ name: String) -> Bool {
-        let count = name.utf8.count
-        guard count >= 2, count <= 19 else { return false }
-        return names.contains { $0.utf8.count == count && $0.caseInsensitiveEquals(name) }
-    }
 }
 
 extension String {
-    /// ASCII case-insensitive equality (header names are ASCII).
+    /// ASCII case-insensitive equality (header names are ASCII): equal lengths, then bytes compared in place.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        utf8.elementsEqual(other.utf8) { a, b in
-            (a | 0x20) == (b | 0x20) && (a >= 0x41 || a == b)
+        guard utf8.count == other.utf8.count else { return false }
+        let inPlace = utf8.withContiguousStorageIfAvailable { a in
+            other.utf8.withContiguousStorageIfAvailable { b in
+                for index in 0..<a.count where !Self.sameLetter(a[index], b[index]) { return false }
+                return true
+            }
         }
+        if let inPlace, let result = inPlace { return result }
+        return utf8.elementsEqual(other.utf8, by: Self.sameLetter)
+    }
+
+    /// Equal bytes, or the same ASCII letter in either case.
+    @inline(__always)
+    private static func sameLetter(_ a: UInt8, _ b: UInt8) -> Bool {
+        (a | 0x20) == (b | 0x20) && (a >= 0x41 || a == b)
     }
 }
 

@@ -114,7 +114,8 @@ extension InboundHTTPHandler {
             requestCounter = (record.decision, record.status, counter)
             counter.increment()
         }
-        metrics.requestDuration.recordNanoseconds((NIODeadline.now() - record.started).nanoseconds)
+        let now = NIODeadline.now()
+        metrics.requestDuration.recordNanoseconds((now - record.started).nanoseconds)
         if let upstreamDuration = record.upstreamDuration {
             metrics.upstreamDuration.recordNanoseconds(upstreamDuration.nanoseconds)
         }
@@ -123,10 +124,10 @@ extension InboundHTTPHandler {
         guard let log = shared.accessLog else { return }
         log.write(
             AccessLogEntry(
-                startedAt: record.wallClock, peer: peer?.spiffeID.description, method: record.method,
+                startedAt: record.wallClockStart(now: now), peer: peer?.spiffeID.description, method: record.method,
                 path: record.path, status: record.status, decision: record.decision, policy: record.result?.policy,
                 rule: record.result?.rule, dryRun: record.result?.dryRun ?? [], reason: record.reason,
-                durationSeconds: Double((NIODeadline.now() - record.started).nanoseconds) / 1e9,
+                durationSeconds: Double((now - record.started).nanoseconds) / 1e9,
                 upstreamSeconds: record.upstreamDuration.map { Double($0.nanoseconds) / 1e9 },
                 bytesIn: record.bytesIn, bytesOut: record.bytesOut))
     }

@@ -11,7 +11,7 @@ extension InboundHTTPHandler {
             return
         }
         record = ExchangeRecord(
-            started: .now(), wallClock: Date().timeIntervalSince1970, method: head.method.rawValue, path: head.uri)
+            method: head.method.rawValue, path: head.uri)
         bodyBytesSent = 0
         retried = false
         responseVersion = head.version.minor == 0 ? .http1_0 : .http1_1
@@ -126,7 +126,7 @@ extension InboundHTTPHandler {
         case .idle:
             guard exchange.requestStarted(close: true) else { return }
             responseVersion = .http1_1
-            record = ExchangeRecord(started: .now(), wallClock: Date().timeIntervalSince1970, method: "-", path: "-")
+            record = ExchangeRecord(method: "-", path: "-")
             answerLocally(status, reason: "malformed: \(error)", close: true)
         case .connecting, .forwarding:
             if exchange.responseStarted {

@@ -3,6 +3,10 @@ import NIOHTTP1
 
 extension InboundHTTPHandler: UpstreamDelegate {
     func connectUpstream(fresh: Bool, context: ChannelHandlerContext) {
+        if !fresh, let pooled = loopPool?.take() {
+            upstreamReady(pooled)  // the common case: no callback to allocate
+            return
+        }
         let loop = context.eventLoop
         let completion: (Result<UpstreamConnection, Error>) -> Void = { [self] result in
             switch result {
@@ -18,11 +22,7 @@ extension InboundHTTPHandler: UpstreamDelegate {
                 answerLocally(.serviceUnavailable, reason: "upstream_unavailable", close: false)
             }
         }
-        if fresh {
-            shared.pool.connect(on: loop, completion)
-        } else {
-            shared.pool.acquire(on: loop, completion)
-        }
+        shared.pool.connect(on: loop, completion)
     }
 
     private func upstreamReady(_ connection: UpstreamConnection) {

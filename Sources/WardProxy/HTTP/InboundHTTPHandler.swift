@@ -35,6 +35,8 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var forwardHead: HTTPRequestHead?
     var pendingParts: [HTTPClientRequestPart] = []
     var upstream: UpstreamConnection?
+    /// The upstream pool of this connection's event loop (looked up once).
+    var loopPool: UpstreamPool.LoopPool?
     /// When the upstream must have started its response (nil when nothing is waiting); see `armResponseTimer`.
     var responseDeadline: NIODeadline?
     var responseTimer: Scheduled<Void>?
@@ -65,7 +67,10 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.headTimer = headTimer
     }
 
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        loopPool = shared.pool.pool(for: context.eventLoop)
+    }
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
@@ -79,7 +84,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             quiesce(context: context)
         case is RequestHeadTimeout:
             var timedOut = ExchangeRecord(
-                started: .now(), wallClock: Date().timeIntervalSince1970, method: "-", path: "-")
+                method: "-", path: "-")
             timedOut.status = 408
             timedOut.reason = "header_timeout"
             finishRecord(timedOut)

@@ -13,7 +13,8 @@ extension ProxyServer {
         return try ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // No TCP_NODELAY child option: NIO sets it on the listening socket and Linux copies it to accepted
+            // ones; setting it again cost a setsockopt and a getsockname per connection.
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
             .childChannelInitializer { channel in

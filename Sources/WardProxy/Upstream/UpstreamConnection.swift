@@ -20,8 +20,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPClientRequestPart
 
     weak var delegate: UpstreamDelegate?
-    /// Called once when the channel closes while pooled, so the pool can forget it.
-    var onCloseWhileIdle: ((UpstreamConnection) -> Void)?
+    /// The pool holding this connection while it is idle, told when the channel closes so it can forget it.
+    weak var idleIn: UpstreamPool.LoopPool?
     private(set) var context: ChannelHandlerContext?
     private var readsPaused = false
     private var readPending = false
@@ -55,10 +55,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         connectionLost()
     }
 
-    /// Closes and reports the loss at once instead of waiting for `channelInactive`: when NIO's request validator
-    /// refuses a request head on a connection that has not carried an exchange yet (a raw `{` or `"` in the
-    /// forwarded query), the close succeeds and the handlers are removed, but `channelInactive` never reaches this
-    /// handler (NIO 2.101), so the exchange waited for the upstream timeout and the client hung until then.
+    /// Closes and reports the loss at once instead of waiting for `channelInactive`: when a handler below refused
+    /// a request head on a connection that had not carried an exchange yet (NIO's request validator did, for a
+    /// raw `{` in the query, before NormalizedPath refused such targets), the close succeeded and the handlers
+    /// were removed, but `channelInactive` never reached this handler (NIO 2.101), and the client hung until the
+    /// upstream timeout.
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
         connectionLost()
@@ -77,10 +78,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         if let delegate {
             self.delegate = nil
             delegate.upstreamClosed(self)
-        } else {
-            onCloseWhileIdle?(self)
+        } else if let pool = idleIn {
+            idleIn = nil
+            pool.remove(self)
         }
-        onCloseWhileIdle = nil
     }
 
     func read(context: ChannelHandlerContext) {

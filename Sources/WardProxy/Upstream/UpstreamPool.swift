@@ -22,24 +22,24 @@ public final class UpstreamPool: Sendable {
         self.connectTimeout = connectTimeout
     }
 
-    /// Hands `completion` an idle pooled connection on `loop` (at once), or a new one once connected. Must be
-    /// called on `loop`; `completion` runs on it.
-    func acquire(on loop: EventLoop, _ completion: @escaping (Result<UpstreamConnection, Error>) -> Void) {
-        if let pooled = pools[ObjectIdentifier(loop)]?.value.take() {
-            completion(.success(pooled))
-            return
-        }
-        connect(on: loop, completion)
+    /// The pool of `loop`, for a caller on `loop` to keep: a connection's handler looks it up once instead of
+    /// hashing the loop for every request. Must be called on `loop`.
+    func pool(for loop: EventLoop) -> LoopPool? {
+        pools[ObjectIdentifier(loop)]?.value
     }
 
-    /// A new connection, never a pooled one (used to retry after a stale pooled connection failed).
+    /// A new connection (when the loop's pool has no idle one, or to retry after a stale pooled one failed).
     func connect(on loop: EventLoop, _ completion: @escaping (Result<UpstreamConnection, Error>) -> Void) {
         ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // No outbound validation handler (a hop and a scan of every header per request): what Ward
+                    // sends is already held to its rules. The target passed NormalizedPath (the byte set the
+                    // validator allows), the method and caller headers passed llhttp's token and field-value
+                    // checks, and the headers Ward adds are built from SPIFFE IDs, hex digests and constants.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(UpstreamConnection())
                 }
             }
@@ -56,7 +56,7 @@ public final class UpstreamPool: Sendable {
     /// Returns a connection whose exchange ended cleanly. Must be called on `loop`.
     func release(_ connection: UpstreamConnection, on loop: EventLoop) {
         connection.delegate = nil
-        guard connection.isUsable, let pool = pools[ObjectIdentifier(loop)]?.value else {
+        guard connection.isUsable, let pool = pool(for: loop) else {
             connection.close()
             return
         }
@@ -76,7 +76,7 @@ public final class UpstreamPool: Sendable {
 
         func take() -> UpstreamConnection? {
             while let connection = idle.popLast() {
-                connection.onCloseWhileIdle = nil
+                connection.idleIn = nil
                 if connection.isUsable { return connection }
             }
             return nil
@@ -87,10 +87,13 @@ public final class UpstreamPool: Sendable {
                 connection.close()
                 return
             }
-            connection.onCloseWhileIdle = { [weak self] closed in
-                self?.idle.removeAll { $0 === closed }
-            }
+            connection.idleIn = self
             idle.append(connection)
+        }
+
+        /// A pooled connection closed: forget it.
+        func remove(_ connection: UpstreamConnection) {
+            idle.removeAll { $0 === connection }
         }
 
         func closeAll() {

@@ -79,24 +79,28 @@ enum HopByHop {
         return reference.caseInsensitiveEquals(name) ? .hopByHop : nil
     }
 
-    /// The `Connection` tokens of an ASCII value that name headers to remove (trimmed of spaces and tabs).
+    /// The `Connection` tokens of an ASCII value that name headers to remove (trimmed of spaces and tabs). Reads
+    /// the value's bytes in place: the common `keep-alive` and `close` become no `String` at all.
     private static func listedASCII(in value: String, into present: inout [String]) {
-        let bytes = value.utf8
-        var tokenStart = bytes.startIndex
-        while tokenStart < bytes.endIndex {
-            let tokenEnd = bytes[tokenStart...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
-            var start = tokenStart
-            var end = tokenEnd
-            while start < end, isASCIISpace(bytes[start]) { start = bytes.index(after: start) }
-            while start < end, isASCIISpace(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
-            if start < end {
-                let trimmed = bytes[start..<end]
-                // A caller must not be able to strip what identifies or frames the request for the next hop.
-                if !protectedASCII.contains(where: { caseInsensitiveEquals(trimmed, $0.utf8) }) {
-                    present.append(String(decoding: trimmed, as: UTF8.self).lowercased())
+        var value = value
+        value.withUTF8 { bytes in
+            var tokenStart = 0
+            while tokenStart < bytes.count {
+                var tokenEnd = tokenStart
+                while tokenEnd < bytes.count, bytes[tokenEnd] != UInt8(ascii: ",") { tokenEnd += 1 }
+                var start = tokenStart
+                var end = tokenEnd
+                while start < end, isASCIISpace(bytes[start]) { start += 1 }
+                while start < end, isASCIISpace(bytes[end - 1]) { end -= 1 }
+                if start < end {
+                    let token = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                    // A caller must not be able to strip what identifies or frames the request for the next hop.
+                    if !protectedASCII.contains(where: { caseInsensitiveEquals(token, $0) }) {
+                        present.append(String(decoding: token, as: UTF8.self).lowercased())
+                    }
                 }
+                tokenStart = tokenEnd + 1
             }
-            tokenStart = tokenEnd == bytes.endIndex ? tokenEnd : bytes.index(after: tokenEnd)
         }
     }
 
@@ -113,8 +117,9 @@ enum HopByHop {
     /// What `CharacterSet.whitespaces` holds among ASCII bytes: space and tab.
     private static func isASCIISpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
 
-    private static func caseInsensitiveEquals(_ a: Substring.UTF8View, _ b: String.UTF8View) -> Bool {
-        a.elementsEqual(b) { x, y in (x | 0x20) == (y | 0x20) && (x >= 0x41 || x == y) }
+    private static func caseInsensitiveEquals(_ token: UnsafeBufferPointer<UInt8>, _ name: String) -> Bool {
+        token.count == name.utf8.count
+            && token.elementsEqual(name.utf8) { x, y in (x | 0x20) == (y | 0x20) && (x >= 0x41 || x == y) }
     }
 }
 

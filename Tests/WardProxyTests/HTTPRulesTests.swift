@@ -83,6 +83,18 @@ struct HTTPRulesTests {
         #expect(HopByHop.forwarded(plain) == plain)
     }
 
+    @Test func forwardedAppendsAfterWhatItKeeps() {
+        let added = [("x-forwarded-client-cert", "By=a"), ("host", "up")]
+        let withDrop = HTTPHeaders([("Connection", "close"), ("Accept", "*/*"), ("X-Forwarded-Client-Cert", "forged")])
+        #expect(
+            HopByHop.forwarded(withDrop, dropping: [ForwardedClientCert.name], appending: added).map { "\($0.name)=\($0.value)" }
+                == ["Accept=*/*", "x-forwarded-client-cert=By=a", "host=up"])
+        let nothingDropped = HTTPHeaders([("Host", "a"), ("Accept", "*/*")])
+        #expect(
+            HopByHop.forwarded(nothingDropped, dropping: [ForwardedClientCert.name], appending: added).map(\.name)
+                == ["Host", "Accept", "x-forwarded-client-cert", "host"])
+    }
+
     @Test func inspectedHeadersFindsOnlyWhatIsThere() {
         #expect(InspectedHeaders(HTTPHeaders([("Host", "a"), ("Accept", "*/*")])).names == [.host])
         let all = InspectedHeaders(

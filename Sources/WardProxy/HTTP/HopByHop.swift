@@ -14,13 +14,16 @@ enum HopByHop {
     }
 
     /// `headers` without hop-by-hop headers, those listed in `Connection`, and any named in `dropping` (names
-    /// compared ASCII case-insensitively, order kept), copied at most once and not at all when nothing goes.
+    /// compared ASCII case-insensitively, order kept), followed by `appending`: copied at most once, and not at
+    /// all when nothing goes and nothing is added.
     ///
     /// Runs on every request and every response (most upstreams send `Connection: keep-alive`), so it copies
     /// the header list at most once, and `Connection` tokens are scanned as bytes: only a token that names a
     /// header to remove becomes a `String`. A value with non-ASCII bytes takes the general path (Unicode
     /// whitespace trimming), so what is stripped does not depend on which path ran.
-    static func forwarded(_ headers: HTTPHeaders, dropping: [String] = []) -> HTTPHeaders {
+    static func forwarded(
+        _ headers: HTTPHeaders, dropping: [String] = [], appending: [(String, String)] = []
+    ) -> HTTPHeaders {
         var listed: [String] = []
         var dropsAny = false
         for (name, value) in headers {
@@ -38,13 +41,14 @@ enum HopByHop {
                 if !dropsAny, names(dropping, contain: name) { dropsAny = true }
             }
         }
-        guard dropsAny else { return headers }
+        guard dropsAny || !appending.isEmpty else { return headers }
         var kept: [(String, String)] = []
-        kept.reserveCapacity(headers.count + 2)
+        kept.reserveCapacity(headers.count + appending.count)
         for (name, value) in headers
-        where kind(of: name) == nil && !names(dropping, contain: name) && !names(listed, contain: name) {
+        where !dropsAny || (kind(of: name) == nil && !names(dropping, contain: name) && !names(listed, contain: name)) {
             kept.append((name, value))
         }
+        kept.append(contentsOf: appending)
         return HTTPHeaders(kept)
     }
 

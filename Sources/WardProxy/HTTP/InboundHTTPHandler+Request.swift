@@ -64,17 +64,19 @@ extension InboundHTTPHandler {
         }
 
         // One copy of the header list: hop-by-hop headers, `Expect` and any caller-sent XFCC dropped.
-        var outbound = HTTPRequestHead(
+        // Ward's own headers are appended in the same copy (`HTTPHeaders.add` would copy the list again and
+        // re-check each name).
+        var added = [(ForwardedClientCert.name, forwardedClientCert)]
+        if body.isChunked { added.insert(("transfer-encoding", "chunked"), at: 0) }
+        if head.version.minor == 0, hosts.isEmpty, let upstream = shared.config.upstream {
+            added.append(("host", upstream.description))  // forwarded as HTTP/1.1, which needs one
+        }
+        forwardHead = HTTPRequestHead(
             version: .http1_1, method: head.method, uri: normalized.forwardTarget,
             headers: HopByHop.forwarded(
                 head.headers,
-                dropping: present.contains(.expect) ? ["expect", ForwardedClientCert.name] : [ForwardedClientCert.name]))
-        if body.isChunked { outbound.headers.add(name: "transfer-encoding", value: "chunked") }
-        outbound.headers.add(name: ForwardedClientCert.name, value: forwardedClientCert)
-        if head.version.minor == 0, hosts.isEmpty, let upstream = shared.config.upstream {
-            outbound.headers.add(name: "host", value: upstream.description)  // forwarded as HTTP/1.1, which needs one
-        }
-        forwardHead = outbound
+                dropping: present.contains(.expect) ? ["expect", ForwardedClientCert.name] : [ForwardedClientCert.name],
+                appending: added))
         exchange.allowed()
         if expectsContinue {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))),

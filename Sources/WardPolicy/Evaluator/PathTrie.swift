@@ -23,8 +23,6 @@ final class PathTrie: @unchecked Sendable {
         var parent: Int32 = 0
         /// Segment length; `empty` marks an empty slot, `oneEdge` a `{*}` edge.
         var keyLength: Int32 = Slot.empty
-        /// Where bytes beyond the 16th live in `longKeys`.
-        var keyStart: Int32 = 0
         var child: Int32 = 0
         var node = Node()
 
@@ -36,6 +34,9 @@ final class PathTrie: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<Slot>
     let mask: Int
     let longKeys: [UInt8]
+    /// Per slot, where the bytes of its key beyond the 16th start in `longKeys` (empty when no key is that
+    /// long; kept out of the slot so the slot has room for the child's literal count).
+    let longKeyStart: [Int32]
     let prefixBytes: [UInt8]
     let prefixByteStart: [Int32]
     let prefixSets: [Int32]
@@ -51,7 +52,8 @@ final class PathTrie: @unchecked Sendable {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<Slot>.stride, alignment: 64)
         let slots = raw.bindMemory(to: Slot.self, capacity: size)
         slots.initialize(repeating: Slot(), count: size)
-        func place(_ entry: Slot, hash: UInt64) {
+        var longKeyStart: [Int32] = []
+        func place(_ entry: Slot, hash: UInt64, keyStart: Int32 = -1) {
             var entry = entry
             if entry.node.exact >= 0, let single = singleWord(entry.node.exact) {
                 entry.exactBits = single.bits
@@ -60,12 +62,17 @@ final class PathTrie: @unchecked Sendable {
             var slot = Int(truncatingIfNeeded: hash) & (size - 1)
             while slots[slot].keyLength != Slot.empty { slot = (slot + 1) & (size - 1) }
             slots[slot] = entry
+            if keyStart >= 0 {
+                if longKeyStart.isEmpty { longKeyStart = [Int32](repeating: 0, count: size) }
+                longKeyStart[slot] = keyStart
+            }
         }
         var longKeys: [UInt8] = []
         for edge in edges {
             let (hash, key0, key1) = edge.key.withUnsafeBufferPointer { Self.childHash($0, parent: nodeHashes[Int(edge.parent)]) }
             place(Slot(key0: key0, key1: key1, parent: edge.parent, keyLength: Int32(edge.key.count),
-                keyStart: Int32(longKeys.count), child: edge.child, node: nodes[Int(edge.child)]), hash: hash)
+                child: edge.child, node: nodes[Int(edge.child)]), hash: hash,
+                keyStart: edge.key.count > 16 ? Int32(longKeys.count) : -1)
             if edge.key.count > 16 { longKeys += edge.key[16...] }
         }
         for edge in oneEdges {
@@ -76,6 +83,7 @@ final class PathTrie: @unchecked Sendable {
         self.slots = slots
         self.mask = size - 1
         self.longKeys = longKeys
+        self.longKeyStart = longKeyStart
         self.prefixBytes = prefixBytes
         self.prefixByteStart = prefixByteStart
         self.prefixSets = prefixSets
@@ -154,7 +162,7 @@ final class PathTrie: @unchecked Sendable {
                 && slots[slot].parent == parent && length == segment.count
             {
                 if length <= 16 { return slot }
-                let start = Int(slots[slot].keyStart)
+                let start = Int(longKeyStart[slot])
                 var equal = true
                 for i in 16..<length where longKeys[start + i - 16] != segment[i] {
                     equal = false
@@ -245,6 +253,7 @@ final class PathTrie: @unchecked Sendable {
                     }
                 }
             }
+            guard current.literals > 0 else { return }
             let slot = edge(segment, hash: childHash, key0: key0, key1: key1, parent: node)
             guard slot >= 0 else { return }
             if isLast {

@@ -15,6 +15,10 @@ struct PathTrieBuilder {
         /// prefix arrays (filled by `finalize`). Plain integers, so reading a node never touches a reference count.
         var prefixStart: Int32 = 0
         var prefixEnd: Int32 = 0
+        /// Number of literal children. Zero lets the walk stop without probing the slot table for the next
+        /// segment: the probe of an absent edge still costs a cache line (the empty slot), and below a `{*}`,
+        /// `{**}` or prefix node (most template and prefix hits) there is usually nothing else to find.
+        var literals: Int32 = 0
     }
 
     struct PrefixEntry: Sendable {
@@ -52,6 +56,7 @@ struct PathTrieBuilder {
                     nodes.append(Node())
                     nodeHashes.append(key.withUnsafeBufferPointer { PathTrie.childHash($0, parent: nodeHashes[Int(current)]).hash })
                     let created = Int32(nodes.count - 1)
+                    nodes[Int(current)].literals += 1
                     children.insert(key, parent: current, value: created)
                     edges.append((current, key, created))
                     current = created

@@ -183,7 +183,10 @@ extension DecisionTable {
             peer.active.map { w32 -> UInt64 in
                 let w = Int(w32)
                 var pathMask: UInt64 = 0
-                for hit in pathHits { pathMask |= arena[Int(sparse[Int(hit.sparse)].set) * words + w] }
+                for hit in pathHits {
+                    // A hit with `bits` set is a one-word set given inline (its sparse index may be -1).
+                    pathMask |= hit.bits != 0 ? (Int(hit.word) == w ? hit.bits : 0) : arena[Int(sparse[Int(hit.sparse)].set) * words + w]
+                }
                 var v = peer.bits[w] & arena[methodSet + w] & pathMask
                 if portSet >= 0 { v &= arena[portSet + w] }
                 if hasHostConstraints { v &= hostMask(arena, w, hostHits) }
@@ -208,7 +211,13 @@ extension DecisionTable {
             or(&pathBits, offset: Int(sparse[Int(pathAny)].set) * words)
             or(&hostBits, offset: Int(hostAny))
             utf8Bytes(request.path) { bytes in
-                pathTrie.forEachHit(bytes) { or(&pathBits, offset: Int(sparse[Int($0)].set) * words) }
+                pathTrie.forEachHit(bytes) { hit in
+                    if hit.bits != 0 {
+                        pathBits[Int(hit.word)] |= hit.bits
+                    } else {
+                        or(&pathBits, offset: Int(sparse[Int(hit.sparse)].set) * words)
+                    }
+                }
                 for entry in pathSuffixes where endsWith(bytes, entry.suffix) {
                     or(&pathBits, offset: Int(sparse[Int(entry.set)].set) * words)
                 }

@@ -139,6 +139,10 @@ final class PathTrie: @unchecked Sendable {
         }
     }
 
+    /// The reference to a set holding only clause `clause` (`rest`, `anyNext` and prefix sets): negative, so
+    /// -1 still means none and non-negative values stay sparse indexes.
+    static func clauseRef(_ clause: Int) -> Int32 { Int32(-2 - clause) }
+
     /// The identity hash of a node's `{*}` child.
     @inline(__always)
     static func oneHash(parent: UInt64) -> UInt64 { mix(parent ^ 0x5BD1_E995_5BD1_E995) }
@@ -201,8 +205,14 @@ final class PathTrie: @unchecked Sendable {
     private func walk(node: Int32, hash: UInt64, current: Node, start: Int, _ path: UnsafeBufferPointer<UInt8>,
         _ hits: UnsafeMutableBufferPointer<PathHit>, _ count: inout Int, _ overflow: inout Bool)
     {
-        @inline(__always) func hit(_ set: Int32) {
-            if count < hits.count { hits[count] = PathHit(sparse: set); count += 1 } else { overflow = true }
+        /// A set reference: a sparse index, or one clause (`clauseRef`).
+        @inline(__always) func hit(_ ref: Int32) {
+            if count < hits.count {
+                hits[count] = ref >= 0 ? PathHit(sparse: ref) : PathHit(clause: Int(-2 - ref))
+                count += 1
+            } else {
+                overflow = true
+            }
         }
         /// The exact set of the child behind `slot`, with its single word when inlined.
         @inline(__always) func hitExact(_ slot: Int) {
@@ -225,6 +235,7 @@ final class PathTrie: @unchecked Sendable {
             let segment = UnsafeBufferPointer(rebasing: path[start..<end])
             // The child's hash depends only on bytes: computed before anything below waits on memory.
             let (childHash, key0, key1) = Self.childHash(segment, parent: hash)
+            if current.anyNext != -1 { hit(current.anyNext) }
             var entry = Int(current.prefixStart)
             while entry < Int(current.prefixEnd) {
                 let from = Int(prefixByteStart[entry])
@@ -240,7 +251,7 @@ final class PathTrie: @unchecked Sendable {
                 entry += 1
             }
             // `{**}` takes a non-empty remainder, or the trailing slash alone (`/a/` for `/a/{**}`).
-            if current.rest >= 0 && (segmentLength > 0 || isLast) { hit(current.rest) }
+            if current.rest != -1 && (segmentLength > 0 || isLast) { hit(current.rest) }
             if current.one >= 0 && segmentLength > 0 {
                 let oneHash = Self.oneHash(parent: hash)
                 let slot = oneEdge(hash: oneHash, parent: node)
@@ -253,7 +264,7 @@ final class PathTrie: @unchecked Sendable {
                     }
                 }
             }
-            guard current.literals > 0 else { return }
+            guard current.hasLiterals else { return }
             let slot = edge(segment, hash: childHash, key0: key0, key1: key1, parent: node)
             guard slot >= 0 else { return }
             if isLast {
@@ -280,18 +291,25 @@ struct PathHit {
         self.word = word
         self.sparse = sparse
     }
+
+    /// A set of one clause, known without its sparse entry (`sparse` is -1: use `bits` and `word`).
+    init(clause: Int) {
+        self.bits = 1 << UInt64(clause & 63)
+        self.word = Int32(clause >> 6)
+        self.sparse = -1
+    }
 }
 
 extension PathTrie {
     /// Calls `body` for every matching pattern's set, however many (the dense fallback; allocates when large).
-    func forEachHit(_ path: UnsafeBufferPointer<UInt8>, _ body: (Int32) -> Void) {
+    func forEachHit(_ path: UnsafeBufferPointer<UInt8>, _ body: (PathHit) -> Void) {
         var capacity = 64
         while true {
             var hits = [PathHit](repeating: PathHit(sparse: 0), count: capacity)
             var count = 0
             let complete = hits.withUnsafeMutableBufferPointer { collect(path, into: $0, count: &count) }
             if complete {
-                for i in 0..<count { body(hits[i].sparse) }
+                for i in 0..<count { body(hits[i]) }
                 return
             }
             capacity *= 4

@@ -17,9 +17,9 @@ final class PathTrie: @unchecked Sendable {
     struct Slot {
         var key0: UInt64 = 0
         var key1: UInt64 = 0
-        /// The child's exact set's only non-zero word and its index; `exactBits == 0` when not inlined.
+        /// The child's exact set's only non-zero word when the set has one (then `node.exact` is a `clauseRef`
+        /// to its lowest clause, which also gives the word's index); 0 when not inlined.
         var exactBits: UInt64 = 0
-        var exactWord: Int32 = 0
         var parent: Int32 = 0
         /// Segment length; `empty` marks an empty slot, `oneEdge` a `{*}` edge.
         var keyLength: Int32 = Slot.empty
@@ -57,7 +57,7 @@ final class PathTrie: @unchecked Sendable {
             var entry = entry
             if entry.node.exact >= 0, let single = singleWord(entry.node.exact) {
                 entry.exactBits = single.bits
-                entry.exactWord = single.word
+                entry.node.exact = Self.clauseRef(Int(single.word) << 6 | single.bits.trailingZeroBitCount)
             }
             var slot = Int(truncatingIfNeeded: hash) & (size - 1)
             while slots[slot].keyLength != Slot.empty { slot = (slot + 1) & (size - 1) }
@@ -217,7 +217,9 @@ final class PathTrie: @unchecked Sendable {
         /// The exact set of the child behind `slot`, with its single word when inlined.
         @inline(__always) func hitExact(_ slot: Int) {
             if count < hits.count {
-                hits[count] = PathHit(sparse: slots[slot].node.exact, bits: slots[slot].exactBits, word: slots[slot].exactWord)
+                let ref = slots[slot].node.exact
+                hits[count] = ref >= 0 ? PathHit(sparse: ref)
+                    : PathHit(sparse: -1, bits: slots[slot].exactBits, word: Int32((-2 - Int(ref)) >> 6))
                 count += 1
             } else {
                 overflow = true
@@ -253,14 +255,15 @@ final class PathTrie: @unchecked Sendable {
             // `{**}` takes a non-empty remainder, or the trailing slash alone (`/a/` for `/a/{**}`).
             if current.rest != -1 && (segmentLength > 0 || isLast) { hit(current.rest) }
             if current.one >= 0 && segmentLength > 0 {
-                let oneHash = Self.oneHash(parent: hash)
-                let slot = oneEdge(hash: oneHash, parent: node)
-                if slot >= 0 {
-                    let one = slots[slot].node
-                    if isLast {
-                        if one.exact >= 0 { hitExact(slot) }
-                    } else {
-                        walk(node: current.one, hash: oneHash, current: one, start: end + 1, path, hits, &count, &overflow)
+                if isLast {
+                    // The `{*}` child's exact set is kept in this node: no probe for the `{*}` edge's slot.
+                    if current.oneExact != -1 { hit(current.oneExact) }
+                } else {
+                    let oneHash = Self.oneHash(parent: hash)
+                    let slot = oneEdge(hash: oneHash, parent: node)
+                    if slot >= 0 {
+                        walk(node: current.one, hash: oneHash, current: slots[slot].node, start: end + 1, path, hits,
+                            &count, &overflow)
                     }
                 }
             }
@@ -268,7 +271,7 @@ final class PathTrie: @unchecked Sendable {
             let slot = edge(segment, hash: childHash, key0: key0, key1: key1, parent: node)
             guard slot >= 0 else { return }
             if isLast {
-                if slots[slot].node.exact >= 0 { hitExact(slot) }
+                if slots[slot].node.exact != -1 { hitExact(slot) }
                 return
             }
             node = slots[slot].child

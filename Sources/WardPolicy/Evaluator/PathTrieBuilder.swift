@@ -14,6 +14,9 @@ struct PathTrieBuilder {
         /// Set of the prefix patterns ending in `/*` here (`/a/*` at node `a`): any next segment, even empty,
         /// matches. The commonest prefix form, kept out of the prefix arrays so that it costs no reads of them.
         var anyNext: Int32 = -1
+        /// The exact set of the `{*}` child (`one`), so that a path whose last segment is the `{*}` needs no
+        /// probe for that child's slot (frozen form only; -1 when none).
+        var oneExact: Int32 = -1
         /// Prefix patterns whose last partial segment is non-empty and starts at this node: `prefixStart..<
         /// prefixEnd` of the flat prefix arrays (filled by `finalize`). Plain integers, so reading a node never
         /// touches a reference count. The top bit of the stored start says whether the node has literal children.
@@ -140,8 +143,10 @@ struct PathTrieBuilder {
             }
             return index
         }
+        let building = nodes
         let nodes = nodes.map { node in
             var node = node
+            if node.one >= 0 { node.oneExact = ref(building[Int(node.one)].exact) }
             if node.exact >= 0 { node.exact = map(node.exact) }
             node.rest = ref(node.rest)
             node.anyNext = ref(node.anyNext)

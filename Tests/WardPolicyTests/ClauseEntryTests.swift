@@ -58,7 +58,7 @@ struct ClauseEntryTests {
         rules.append("{\"id\": \"deny-any\", \"effect\": \"deny\", \"to\": [{\"paths\": [\"/p0\"], \"methods\": [\"DELETE\"]}]}")
         rules.append("{\"id\": \"not\", \"effect\": \"allow\", \"from\": [{\"notPrincipals\": [\"\(principals[0])\"]}], \"to\": [{\"paths\": [\"/not\"]}]}")
         let set = Fixture.set("{\"name\": \"p\", \"target\": \"\(Fixture.orders)\", \"rules\": [\(rules.joined(separator: ","))]}")
-        let table = DecisionTable(compiling: set, target: Fixture.orders)
+        let table = DecisionTable(compiling: set, target: Fixture.orders, maxHits: 16, maxWords: 64, peerChecksByEntry: true)
         let reference = ReferenceInterpreter(set)
         let peers: [String?] = [nil, "spiffe://example.org/ns/a/sa/x", "spiffe://example.org/ns/a/sa/y",
             "spiffe://example.org/ns/b/sa/x", "spiffe://other.org/ns/c/sa/x", "spiffe://other.org/ns/c/sa/z"]

@@ -5,11 +5,12 @@ extension DecisionTable {
         self.init(compiling: set, target: target, maxHits: 16, maxWords: 64)
     }
 
-    /// As `init(compiling:target:)`, with the evaluator's stack limits chosen (tests use tiny ones).
-    convenience init(compiling set: PolicySet, target: String, maxHits: Int, maxWords: Int) {
+    /// As `init(compiling:target:)`, with the evaluator's stack limits chosen (tests use tiny ones) and,
+    /// when given, whether peers are checked through clause entries (tests force both forms on small tables).
+    convenience init(compiling set: PolicySet, target: String, maxHits: Int, maxWords: Int, peerChecksByEntry: Bool? = nil) {
         var builder = TableBuilder(target: target, policies: set.policies(for: target))
         let t = builder.build()
-        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, clauseRules: t.clauseRules, clauseEntries: t.clauseEntries, headerChecks: t.headerChecks, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparse: t.sparse, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, exactPrincipals: t.exactPrincipals, inexactPrincipals: t.inexactPrincipals, patternRules: t.patternRules, complexRules: t.complexRules, alwaysBits: t.alwaysBits, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords)
+        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, clauseRules: t.clauseRules, clauseEntries: t.clauseEntries, headerChecks: t.headerChecks, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparse: t.sparse, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, exactPrincipals: t.exactPrincipals, inexactPrincipals: t.inexactPrincipals, patternRules: t.patternRules, complexRules: t.complexRules, alwaysBits: t.alwaysBits, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords, peerChecksByEntry: peerChecksByEntry)
     }
 }
 

@@ -154,7 +154,7 @@ extension DecisionTable {
     private func peerFilter(_ v: UInt64, _ w: Int, _ peer: PeerView) -> UInt64 {
         // At most two bits: clearing the lowest twice leaves nothing (cheaper than a popcount without POPCNT).
         let rest2 = v & (v &- 1)
-        guard peer.patternsInline && rest2 & (rest2 &- 1) == 0 else { return v & peer.bits[w] }
+        guard peerChecksByEntry && peer.patternsInline && rest2 & (rest2 &- 1) == 0 else { return v & peer.bits[w] }
         var kept: UInt64 = 0
         var rest = v
         while rest != 0 {

@@ -19,6 +19,9 @@ struct PolicyBenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
+    @Option(name: .long, help: "Also time every request alone over 15 more passes and write its minimum and median (ns) to this file, one JSON line per timed request in stream order (for finding which requests make the tail).")
+    var perRequest: String?
+
     func run() throws {
         try CLI.run(json: json) {
             let compileStart = BenchClock.now()
@@ -95,6 +98,27 @@ struct PolicyBenchCommand: ParsableCommand {
                 }
             }
             latencies.sort()
+            if let perRequest {
+                let passes = 15
+                var times = [[UInt64]](repeating: [], count: items.count)
+                for _ in 0..<passes {
+                    for (index, item) in items.enumerated() {
+                        let table = tables[item.table]
+                        let peer = peers[item.peer]
+                        let a = BenchClock.now()
+                        let decision = table.decide(item.request, peer: peer)
+                        let b = BenchClock.now()
+                        sink &+= decision.isAllowed ? 1 : 0
+                        times[index].append(b - a > timerCost ? b - a - timerCost : 0)
+                    }
+                }
+                var out = ""
+                for (index, samples) in times.enumerated() {
+                    let sorted = samples.sorted()
+                    out += "{\"index\":\(index),\"min_ns\":\(sorted[0]),\"median_ns\":\(sorted[passes / 2]),\"max_ns\":\(sorted[passes - 1])}\n"
+                }
+                try out.write(toFile: perRequest, atomically: true, encoding: .utf8)
+            }
             func percentile(_ p: Double) -> UInt64 { latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
             let ruleCount = compiled.set.ruleCount
             let memory = BenchClock.memory()

@@ -116,6 +116,13 @@ struct DifferentialTests {
         compare(seed: seed, sets: 100)
     }
 
+    /// The peer checked through clause entries (what tables over `entryPeerCheckWords` words do) and through
+    /// the bitset only, on the same random sets.
+    @Test("peer checks by clause entry and by bitset decide identically (seeded)", arguments: [(8, true), (9, false)] as [(UInt64, Bool)])
+    func differentialPeerChecks(seed: UInt64, byEntry: Bool) {
+        compare(seed: seed, sets: 100, peerChecksByEntry: byEntry)
+    }
+
     /// Tiny stack limits push every decision off the fast path: more path hits than fit (dense form) or more
     /// candidate words than fit (scan over the peer's active words). Same answers required.
     @Test("fallback evaluation paths decide identically (seeded)", arguments: [(5, 1, 64), (6, 16, 1), (7, 2, 2)] as [(UInt64, Int, Int)])
@@ -123,7 +130,9 @@ struct DifferentialTests {
         compare(seed: seed, sets: 60, policies: 8, rules: 20, maxHits: maxHits, maxWords: maxWords)
     }
 
-    func compare(seed: UInt64, sets: Int, policies: Int = 4, rules: Int = 8, maxHits: Int = 16, maxWords: Int = 64) {
+    func compare(seed: UInt64, sets: Int, policies: Int = 4, rules: Int = 8, maxHits: Int = 16, maxWords: Int = 64,
+        peerChecksByEntry: Bool? = true)
+    {
         var rng = SeededRandom(state: seed)
         var compared = 0
         var allowed = 0
@@ -131,7 +140,8 @@ struct DifferentialTests {
             let set = Self.randomSet(&rng, policies: policies, rules: rules)
             let reference = ReferenceInterpreter(set)
             let tables = Dictionary(uniqueKeysWithValues: Self.targets.map {
-                ($0, DecisionTable(compiling: set, target: $0, maxHits: maxHits, maxWords: maxWords))
+                ($0, DecisionTable(compiling: set, target: $0, maxHits: maxHits, maxWords: maxWords,
+                    peerChecksByEntry: peerChecksByEntry))
             })
             for _ in 0..<40 {
                 var headers: [(String, String)] = []

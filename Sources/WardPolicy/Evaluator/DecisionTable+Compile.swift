@@ -5,11 +5,12 @@ extension DecisionTable {
         self.init(compiling: set, target: target, maxHits: 16, maxWords: 64)
     }
 
-    /// As `init(compiling:target:)`, with the evaluator's stack limits chosen (tests use tiny ones).
-    convenience init(compiling set: PolicySet, target: String, maxHits: Int, maxWords: Int) {
+    /// As `init(compiling:target:)`, with the evaluator's stack limits chosen (tests use tiny ones) and,
+    /// when given, whether peers are checked through clause entries (tests force both forms on small tables).
+    convenience init(compiling set: PolicySet, target: String, maxHits: Int, maxWords: Int, peerChecksByEntry: Bool? = nil) {
         var builder = TableBuilder(target: target, policies: set.policies(for: target))
         let t = builder.build()
-        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, clauseRules: t.clauseRules, clauseDecisions: t.clauseDecisions, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparse: t.sparse, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, exactPrincipals: t.exactPrincipals, inexactPrincipals: t.inexactPrincipals, patternRules: t.patternRules, complexRules: t.complexRules, alwaysBits: t.alwaysBits, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords)
+        self.init(target: t.target, policies: t.policies, rules: t.rules, clauses: t.clauses, clauseRules: t.clauseRules, clauseEntries: t.clauseEntries, headerChecks: t.headerChecks, residualBits: t.residualBits, wordCount: t.wordCount, allowStart: t.allowStart, dryRunStart: t.dryRunStart, arena: t.arena, sparse: t.sparse, methodNames: t.methodNames, methodSets: t.methodSets, ports: t.ports, portSets: t.portSets, pathTrie: t.pathTrie, pathSuffixes: t.pathSuffixes, pathAny: t.pathAny, pathAnyWords: t.pathAnyWords, hostExact: t.hostExact, hostPrefixes: t.hostPrefixes, hostSuffixes: t.hostSuffixes, hasHostConstraints: t.hasHostConstraints, hostAny: t.hostAny, hostPresent: t.hostPresent, principalPatterns: t.principalPatterns, exactPrincipals: t.exactPrincipals, inexactPrincipals: t.inexactPrincipals, patternRules: t.patternRules, complexRules: t.complexRules, alwaysBits: t.alwaysBits, hasDryRun: t.hasDryRun, maxHits: maxHits, maxWords: maxWords, peerChecksByEntry: peerChecksByEntry)
     }
 }
 
@@ -250,9 +251,27 @@ private struct TableBuilder {
         }
         var residualBits = [UInt64](repeating: 0, count: wordCount)
         for (c, clause) in clauses.enumerated() where clause.hasResidual { residualBits[c >> 6] |= 1 << UInt64(c & 63) }
+        // Per clause: its answer, which peers have it, its header checks (one line each, see `ClauseEntry`).
+        var headerChecks = HeaderChecks()
+        let ruleHeaderChecks = rules.map { headerChecks.add($0.headerConditions) }
+        let clauseEntries = clauses.map { clause in
+            let r = Int(clause.rule)
+            let rule = rules[r]
+            var peerPattern = ClauseEntry.peerBits
+            if rule.connectionConditions.isEmpty && rule.sources.isEmpty {
+                peerPattern = ClauseEntry.anyPeer
+            } else if rule.connectionConditions.isEmpty, rule.sources.count == 1, let source = rule.sources.first,
+                Set(source.principals).count == 1, source.notPrincipals.isEmpty, source.ipBlocks.isEmpty,
+                source.notIpBlocks.isEmpty
+            {
+                peerPattern = source.principals[0]
+            }
+            return ClauseEntry(decision: Decision(effect: rule.effect, policy: rule.policyName, rule: rule.id),
+                headerStart: ruleHeaderChecks[r].lowerBound, headerEnd: ruleHeaderChecks[r].upperBound,
+                peerPattern: peerPattern, hasNotPathsOrHosts: !clause.notPaths.isEmpty || !clause.notHosts.isEmpty)
+        }
         return DecisionTable(target: target, policies: policies.map { ($0.name, $0.mode) }, rules: rules,
-            clauses: clauses, clauseRules: clauses.map(\.rule),
-            clauseDecisions: clauses.map { Decision(effect: rules[Int($0.rule)].effect, policy: rules[Int($0.rule)].policyName, rule: rules[Int($0.rule)].id) },
+            clauses: clauses, clauseRules: clauses.map(\.rule), clauseEntries: ClauseEntries(clauseEntries), headerChecks: headerChecks,
             residualBits: residualBits, wordCount: wordCount, allowStart: allowStart, dryRunStart: dryRunStart, arena: arena,
             sparse: sparse, methodNames: methodNames.map { Array($0.utf8) }, methodSets: methodSets, ports: ports, portSets: portSets,
             pathTrie: trie.frozen(mappingSets: sparseIndex, singleWord: { k in

@@ -70,10 +70,9 @@ extension DecisionTable {
                     var j = count
                     while j > 0 && words[j - 1] > word { j -= 1 }
                     if count == 0 {
-                        // Most paths hit one clause: fetch its answer now, overlapping the peer word's miss.
-                        clauseDecisions.withUnsafeBufferPointer {
-                            ward_prefetch($0.baseAddress! + (Int(word) << 6 | entry.bits.trailingZeroBitCount))
-                        }
+                        // Most paths hit one clause: fetch its entry now, while the rest of the walk's results
+                        // and the method word are combined (the entry also says which peers have the clause).
+                        ward_prefetch(entries + (Int(word) << 6 | entry.bits.trailingZeroBitCount))
                     }
                     if j > 0 && words[j - 1] == word {
                         masks[j - 1] |= entry.bits
@@ -98,17 +97,15 @@ extension DecisionTable {
                 k += 1
             }
         }
-        // 4. AND with the peer, method, port and host words; then the first clause that survives.
-        let peerBits = peer.bits
+        // 4. AND with the method, port and host words (small, cached), then keep the clauses the peer has;
+        //    then the first clause that survives.
         arena.withUnsafeBufferPointer { arena in
             for i in 0..<count {
                 let w = Int(words[i])
-                var v = masks[i] & peerBits[w]
-                if v == 0 { masks[i] = 0; continue }
-                v &= arena[methodSet + w]
+                var v = masks[i] & arena[methodSet + w]
                 if portSet >= 0 { v &= arena[portSet + w] }
                 if hasHostConstraints { v &= hostMask(arena, w, UnsafeBufferPointer(start: hostHitBase, count: hostHits)) }
-                masks[i] = v
+                masks[i] = v == 0 ? 0 : peerFilter(v, w, peer)
             }
         }
         return scan(request, words: UnsafeBufferPointer(start: words, count: count),
@@ -150,6 +147,27 @@ extension DecisionTable {
         }
     }
 
+    /// The clauses of `v` (word `w`) that `peer` has. With one or two candidates and a peer whose matched
+    /// principal patterns fit inline, each candidate's `ClauseEntry` (the line holding its answer, already
+    /// prefetched) says which peers have it, and the peer's bitset word, a cache miss at scale, is not read.
+    @inline(__always)
+    private func peerFilter(_ v: UInt64, _ w: Int, _ peer: PeerView) -> UInt64 {
+        // At most two bits: clearing the lowest twice leaves nothing (cheaper than a popcount without POPCNT).
+        let rest2 = v & (v &- 1)
+        guard peerChecksByEntry && peer.patternsInline && rest2 & (rest2 &- 1) == 0 else { return v & peer.bits[w] }
+        var kept: UInt64 = 0
+        var rest = v
+        while rest != 0 {
+            let bit = rest & (0 &- rest)
+            rest &= rest &- 1
+            let pattern = entries[w << 6 | bit.trailingZeroBitCount].peerPattern
+            let has = pattern == ClauseEntry.anyPeer
+                || (pattern >= 0 ? peer.hasPattern(pattern) : peer.bits[w] & bit != 0)
+            if has { kept |= bit }
+        }
+        return kept
+    }
+
     /// Clauses of word `w` whose host constraint the request meets.
     @inline(__always)
     private func hostMask(_ arena: UnsafeBufferPointer<UInt64>, _ w: Int, _ hostHits: UnsafeBufferPointer<Int32>) -> UInt64 {
@@ -167,7 +185,10 @@ extension DecisionTable {
             peer.active.map { w32 -> UInt64 in
                 let w = Int(w32)
                 var pathMask: UInt64 = 0
-                for hit in pathHits { pathMask |= arena[Int(sparse[Int(hit.sparse)].set) * words + w] }
+                for hit in pathHits {
+                    // A hit with `bits` set is a one-word set given inline (its sparse index may be -1).
+                    pathMask |= hit.bits != 0 ? (Int(hit.word) == w ? hit.bits : 0) : arena[Int(sparse[Int(hit.sparse)].set) * words + w]
+                }
                 var v = peer.bits[w] & arena[methodSet + w] & pathMask
                 if portSet >= 0 { v &= arena[portSet + w] }
                 if hasHostConstraints { v &= hostMask(arena, w, hostHits) }
@@ -192,7 +213,13 @@ extension DecisionTable {
             or(&pathBits, offset: Int(sparse[Int(pathAny)].set) * words)
             or(&hostBits, offset: Int(hostAny))
             utf8Bytes(request.path) { bytes in
-                pathTrie.forEachHit(bytes) { or(&pathBits, offset: Int(sparse[Int($0)].set) * words) }
+                pathTrie.forEachHit(bytes) { hit in
+                    if hit.bits != 0 {
+                        pathBits[Int(hit.word)] |= hit.bits
+                    } else {
+                        or(&pathBits, offset: Int(sparse[Int(hit.sparse)].set) * words)
+                    }
+                }
                 for entry in pathSuffixes where endsWith(bytes, entry.suffix) {
                     or(&pathBits, offset: Int(sparse[Int(entry.set)].set) * words)
                 }
@@ -239,7 +266,7 @@ extension DecisionTable {
                     if decided >= 0 { continue }
                     if residualBits[w] & (1 << UInt64(c & 63)) != 0 && !residualHolds(c, request) { continue }
                     decided = c
-                    if !hasDryRun { return clauseDecisions[c] }
+                    if !hasDryRun { return entries[c].decision }
                 } else {
                     let rule = Int(clauseRules[c])
                     if rules[rule].policy == lastDryPolicy { continue }
@@ -250,13 +277,19 @@ extension DecisionTable {
             }
         }
         guard decided >= 0 else { return Decision(effect: .deny, policy: nil, rule: nil, dryRun: dryRun) }
-        if dryRun.isEmpty { return clauseDecisions[decided] }
-        let base = clauseDecisions[decided]
+        if dryRun.isEmpty { return entries[decided].decision }
+        let base = entries[decided].decision
         return Decision(effect: base.effect, policy: base.policy, rule: base.rule, dryRun: dryRun)
     }
 
-    /// `notPaths`, `notHosts` and header conditions of a candidate clause.
+    /// `notPaths`, `notHosts` and header conditions of a candidate clause (headers through the flat
+    /// `HeaderChecks`, located by the clause's entry; `clauses` is read only for `notPaths`/`notHosts`).
     private func residualHolds(_ c: Int, _ request: RequestFacts) -> Bool {
+        if entries[c].hasNotPathsOrHosts && !notPathsOrHostsHold(c, request) { return false }
+        return headerChecks.holds(entries[c].headerStart..<entries[c].headerEnd, request)
+    }
+
+    private func notPathsOrHostsHold(_ c: Int, _ request: RequestFacts) -> Bool {
         if !clauses[c].notPaths.isEmpty && clauses[c].notPaths.contains(where: { $0.matches(request.path) }) {
             return false
         }
@@ -264,9 +297,7 @@ extension DecisionTable {
             let lowered = host.lowercased()
             if clauses[c].notHosts.contains(where: { $0.matches(lowered) }) { return false }
         }
-        let rule = Int(clauseRules[c])
-        if rules[rule].headerConditions.isEmpty { return true }
-        return rules[rule].headerConditions.allSatisfy { $0.holds(for: request) }
+        return true
     }
 
     /// Index of the request's method in `methodNames` (`methodNames.count` for any other): method names are

@@ -33,7 +33,8 @@ extension DecisionTable {
             guard rule.connectionConditions.allSatisfy({ $0.holds(for: connection) }) else { continue }
             set(r)
         }
-        return PeerView(bits: bits, connection: connection)
+        let matched = principalMatches.indices.filter { principalMatches[$0] }.map(Int32.init)
+        return PeerView(bits: bits, matchedPatterns: matched, connection: connection)
     }
 
     /// Convenience for one-off decisions (CLI, tests): resolves the connection and decides.

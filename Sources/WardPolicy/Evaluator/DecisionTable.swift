@@ -20,9 +20,13 @@ public final class DecisionTable: Sendable {
     let clauses: [Clause]
     /// The rule of each clause (compact: the dry-run scan reads it for every candidate bit).
     let clauseRules: [Int32]
-    /// The decision each clause gives when it decides (prebuilt per clause, not per rule, so answering is one
-    /// read and a copy, with no clause-to-rule indirection).
-    let clauseDecisions: [Decision]
+    /// Per clause, its prebuilt decision and what else settles it (peer requirement, header checks) in one
+    /// 64-byte line; `entries` is their address, held inline so reaching an entry takes no array header load.
+    let clauseEntries: ClauseEntries
+    /// Read-only after `init` (the memory is owned by `clauseEntries`), hence safe to share.
+    nonisolated(unsafe) let entries: UnsafeMutablePointer<ClauseEntry>
+    /// Every rule's header conditions, flat (ranges in `ClauseEntry`).
+    let headerChecks: HeaderChecks
     /// One bit per clause that has `notPaths`, `notHosts` or header conditions to check.
     let residualBits: [UInt64]
     /// Words per bitset.
@@ -80,14 +84,21 @@ public final class DecisionTable: Sendable {
     /// (tests lower them to exercise the fallbacks).
     let maxHits: Int
     let maxWords: Int
+    /// Whether candidate clauses are checked against the peer through their `ClauseEntry` (see `peerFilter`).
+    /// Only worth it when the peer's bitset spans several cache lines: for small tables (at most
+    /// `entryPeerCheckWords` words, one line) ANDing the peer's word is fewer instructions and no more misses.
+    let peerChecksByEntry: Bool
+    static let entryPeerCheckWords = 8
 
-    init(target: String, policies: [(name: String, mode: Policy.Mode)], rules: [CompiledRule], clauses: [Clause], clauseRules: [Int32], clauseDecisions: [Decision], residualBits: [UInt64], wordCount: Int, allowStart: Int, dryRunStart: Int, arena: [UInt64], sparse: [SparseWord], methodNames: [[UInt8]], methodSets: [Int32], ports: [Int], portSets: [Int32], pathTrie: PathTrie, pathSuffixes: [(suffix: [UInt8], set: Int32)], pathAny: Int32, pathAnyWords: Int, hostExact: ByteKeyTable, hostPrefixes: [(prefix: [UInt8], set: Int32)], hostSuffixes: [(suffix: [UInt8], set: Int32)], hasHostConstraints: Bool, hostAny: Int32, hostPresent: Int32, principalPatterns: [StringPattern], exactPrincipals: [String: Int32], inexactPrincipals: [Int32], patternRules: [[Int32]], complexRules: [Int32], alwaysBits: [UInt64], hasDryRun: Bool, maxHits: Int = 16, maxWords: Int = 64) {
+    init(target: String, policies: [(name: String, mode: Policy.Mode)], rules: [CompiledRule], clauses: [Clause], clauseRules: [Int32], clauseEntries: ClauseEntries, headerChecks: HeaderChecks, residualBits: [UInt64], wordCount: Int, allowStart: Int, dryRunStart: Int, arena: [UInt64], sparse: [SparseWord], methodNames: [[UInt8]], methodSets: [Int32], ports: [Int], portSets: [Int32], pathTrie: PathTrie, pathSuffixes: [(suffix: [UInt8], set: Int32)], pathAny: Int32, pathAnyWords: Int, hostExact: ByteKeyTable, hostPrefixes: [(prefix: [UInt8], set: Int32)], hostSuffixes: [(suffix: [UInt8], set: Int32)], hasHostConstraints: Bool, hostAny: Int32, hostPresent: Int32, principalPatterns: [StringPattern], exactPrincipals: [String: Int32], inexactPrincipals: [Int32], patternRules: [[Int32]], complexRules: [Int32], alwaysBits: [UInt64], hasDryRun: Bool, maxHits: Int = 16, maxWords: Int = 64, peerChecksByEntry: Bool? = nil) {
         self.target = target
         self.policies = policies
         self.rules = rules
         self.clauses = clauses
         self.clauseRules = clauseRules
-        self.clauseDecisions = clauseDecisions
+        self.clauseEntries = clauseEntries
+        self.entries = clauseEntries.base
+        self.headerChecks = headerChecks
         self.residualBits = residualBits
         self.wordCount = wordCount
         self.allowStart = allowStart
@@ -119,6 +130,7 @@ public final class DecisionTable: Sendable {
         precondition(maxHits <= Self.hitCapacity && maxWords <= Self.wordCapacity, "evaluator limits exceed the stack scratch")
         self.maxHits = maxHits
         self.maxWords = maxWords
+        self.peerChecksByEntry = peerChecksByEntry ?? (wordCount > Self.entryPeerCheckWords)
     }
 
     /// Number of rules compiled in.

@@ -17,14 +17,12 @@ final class PathTrie: @unchecked Sendable {
     struct Slot {
         var key0: UInt64 = 0
         var key1: UInt64 = 0
-        /// The child's exact set's only non-zero word and its index; `exactBits == 0` when not inlined.
+        /// The child's exact set's only non-zero word when the set has one (then `node.exact` is a `clauseRef`
+        /// to its lowest clause, which also gives the word's index); 0 when not inlined.
         var exactBits: UInt64 = 0
-        var exactWord: Int32 = 0
         var parent: Int32 = 0
         /// Segment length; `empty` marks an empty slot, `oneEdge` a `{*}` edge.
         var keyLength: Int32 = Slot.empty
-        /// Where bytes beyond the 16th live in `longKeys`.
-        var keyStart: Int32 = 0
         var child: Int32 = 0
         var node = Node()
 
@@ -36,6 +34,9 @@ final class PathTrie: @unchecked Sendable {
     private let slots: UnsafeMutablePointer<Slot>
     let mask: Int
     let longKeys: [UInt8]
+    /// Per slot, where the bytes of its key beyond the 16th start in `longKeys` (empty when no key is that
+    /// long; kept out of the slot so the slot has room for the child's literal count).
+    let longKeyStart: [Int32]
     let prefixBytes: [UInt8]
     let prefixByteStart: [Int32]
     let prefixSets: [Int32]
@@ -51,21 +52,27 @@ final class PathTrie: @unchecked Sendable {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: size * MemoryLayout<Slot>.stride, alignment: 64)
         let slots = raw.bindMemory(to: Slot.self, capacity: size)
         slots.initialize(repeating: Slot(), count: size)
-        func place(_ entry: Slot, hash: UInt64) {
+        var longKeyStart: [Int32] = []
+        func place(_ entry: Slot, hash: UInt64, keyStart: Int32 = -1) {
             var entry = entry
             if entry.node.exact >= 0, let single = singleWord(entry.node.exact) {
                 entry.exactBits = single.bits
-                entry.exactWord = single.word
+                entry.node.exact = Self.clauseRef(Int(single.word) << 6 | single.bits.trailingZeroBitCount)
             }
             var slot = Int(truncatingIfNeeded: hash) & (size - 1)
             while slots[slot].keyLength != Slot.empty { slot = (slot + 1) & (size - 1) }
             slots[slot] = entry
+            if keyStart >= 0 {
+                if longKeyStart.isEmpty { longKeyStart = [Int32](repeating: 0, count: size) }
+                longKeyStart[slot] = keyStart
+            }
         }
         var longKeys: [UInt8] = []
         for edge in edges {
             let (hash, key0, key1) = edge.key.withUnsafeBufferPointer { Self.childHash($0, parent: nodeHashes[Int(edge.parent)]) }
             place(Slot(key0: key0, key1: key1, parent: edge.parent, keyLength: Int32(edge.key.count),
-                keyStart: Int32(longKeys.count), child: edge.child, node: nodes[Int(edge.child)]), hash: hash)
+                child: edge.child, node: nodes[Int(edge.child)]), hash: hash,
+                keyStart: edge.key.count > 16 ? Int32(longKeys.count) : -1)
             if edge.key.count > 16 { longKeys += edge.key[16...] }
         }
         for edge in oneEdges {
@@ -76,6 +83,7 @@ final class PathTrie: @unchecked Sendable {
         self.slots = slots
         self.mask = size - 1
         self.longKeys = longKeys
+        self.longKeyStart = longKeyStart
         self.prefixBytes = prefixBytes
         self.prefixByteStart = prefixByteStart
         self.prefixSets = prefixSets
@@ -131,6 +139,10 @@ final class PathTrie: @unchecked Sendable {
         }
     }
 
+    /// The reference to a set holding only clause `clause` (`rest`, `anyNext` and prefix sets): negative, so
+    /// -1 still means none and non-negative values stay sparse indexes.
+    static func clauseRef(_ clause: Int) -> Int32 { Int32(-2 - clause) }
+
     /// The identity hash of a node's `{*}` child.
     @inline(__always)
     static func oneHash(parent: UInt64) -> UInt64 { mix(parent ^ 0x5BD1_E995_5BD1_E995) }
@@ -154,7 +166,7 @@ final class PathTrie: @unchecked Sendable {
                 && slots[slot].parent == parent && length == segment.count
             {
                 if length <= 16 { return slot }
-                let start = Int(slots[slot].keyStart)
+                let start = Int(longKeyStart[slot])
                 var equal = true
                 for i in 16..<length where longKeys[start + i - 16] != segment[i] {
                     equal = false
@@ -193,13 +205,21 @@ final class PathTrie: @unchecked Sendable {
     private func walk(node: Int32, hash: UInt64, current: Node, start: Int, _ path: UnsafeBufferPointer<UInt8>,
         _ hits: UnsafeMutableBufferPointer<PathHit>, _ count: inout Int, _ overflow: inout Bool)
     {
-        @inline(__always) func hit(_ set: Int32) {
-            if count < hits.count { hits[count] = PathHit(sparse: set); count += 1 } else { overflow = true }
+        /// A set reference: a sparse index, or one clause (`clauseRef`).
+        @inline(__always) func hit(_ ref: Int32) {
+            if count < hits.count {
+                hits[count] = ref >= 0 ? PathHit(sparse: ref) : PathHit(clause: Int(-2 - ref))
+                count += 1
+            } else {
+                overflow = true
+            }
         }
         /// The exact set of the child behind `slot`, with its single word when inlined.
         @inline(__always) func hitExact(_ slot: Int) {
             if count < hits.count {
-                hits[count] = PathHit(sparse: slots[slot].node.exact, bits: slots[slot].exactBits, word: slots[slot].exactWord)
+                let ref = slots[slot].node.exact
+                hits[count] = ref >= 0 ? PathHit(sparse: ref)
+                    : PathHit(sparse: -1, bits: slots[slot].exactBits, word: Int32((-2 - Int(ref)) >> 6))
                 count += 1
             } else {
                 overflow = true
@@ -217,6 +237,7 @@ final class PathTrie: @unchecked Sendable {
             let segment = UnsafeBufferPointer(rebasing: path[start..<end])
             // The child's hash depends only on bytes: computed before anything below waits on memory.
             let (childHash, key0, key1) = Self.childHash(segment, parent: hash)
+            if current.anyNext != -1 { hit(current.anyNext) }
             var entry = Int(current.prefixStart)
             while entry < Int(current.prefixEnd) {
                 let from = Int(prefixByteStart[entry])
@@ -232,23 +253,25 @@ final class PathTrie: @unchecked Sendable {
                 entry += 1
             }
             // `{**}` takes a non-empty remainder, or the trailing slash alone (`/a/` for `/a/{**}`).
-            if current.rest >= 0 && (segmentLength > 0 || isLast) { hit(current.rest) }
+            if current.rest != -1 && (segmentLength > 0 || isLast) { hit(current.rest) }
             if current.one >= 0 && segmentLength > 0 {
-                let oneHash = Self.oneHash(parent: hash)
-                let slot = oneEdge(hash: oneHash, parent: node)
-                if slot >= 0 {
-                    let one = slots[slot].node
-                    if isLast {
-                        if one.exact >= 0 { hitExact(slot) }
-                    } else {
-                        walk(node: current.one, hash: oneHash, current: one, start: end + 1, path, hits, &count, &overflow)
+                if isLast {
+                    // The `{*}` child's exact set is kept in this node: no probe for the `{*}` edge's slot.
+                    if current.oneExact != -1 { hit(current.oneExact) }
+                } else {
+                    let oneHash = Self.oneHash(parent: hash)
+                    let slot = oneEdge(hash: oneHash, parent: node)
+                    if slot >= 0 {
+                        walk(node: current.one, hash: oneHash, current: slots[slot].node, start: end + 1, path, hits,
+                            &count, &overflow)
                     }
                 }
             }
+            guard current.hasLiterals else { return }
             let slot = edge(segment, hash: childHash, key0: key0, key1: key1, parent: node)
             guard slot >= 0 else { return }
             if isLast {
-                if slots[slot].node.exact >= 0 { hitExact(slot) }
+                if slots[slot].node.exact != -1 { hitExact(slot) }
                 return
             }
             node = slots[slot].child
@@ -271,18 +294,25 @@ struct PathHit {
         self.word = word
         self.sparse = sparse
     }
+
+    /// A set of one clause, known without its sparse entry (`sparse` is -1: use `bits` and `word`).
+    init(clause: Int) {
+        self.bits = 1 << UInt64(clause & 63)
+        self.word = Int32(clause >> 6)
+        self.sparse = -1
+    }
 }
 
 extension PathTrie {
     /// Calls `body` for every matching pattern's set, however many (the dense fallback; allocates when large).
-    func forEachHit(_ path: UnsafeBufferPointer<UInt8>, _ body: (Int32) -> Void) {
+    func forEachHit(_ path: UnsafeBufferPointer<UInt8>, _ body: (PathHit) -> Void) {
         var capacity = 64
         while true {
             var hits = [PathHit](repeating: PathHit(sparse: 0), count: capacity)
             var count = 0
             let complete = hits.withUnsafeMutableBufferPointer { collect(path, into: $0, count: &count) }
             if complete {
-                for i in 0..<count { body(hits[i].sparse) }
+                for i in 0..<count { body(hits[i]) }
                 return
             }
             capacity *= 4

@@ -55,6 +55,14 @@ final class SSLConnection {
         SSL_free(ssl)
     }
 
+    /// Empties the thread's OpenSSL error queue before an SSL call, so `SSL_get_error` sees only that call's
+    /// errors. The queue is almost always empty already, and `ERR_clear_error` resets all sixteen slots anyway
+    /// (~400 instructions, called ~20 times per handshake); looking first costs a tenth of that.
+    @inline(__always)
+    static func clearErrorQueue() {
+        if ERR_peek_error() != 0 { ERR_clear_error() }
+    }
+
     /// Hands ciphertext received from the network to OpenSSL.
     func feed(_ buffer: ByteBuffer) {
         io.receive(buffer)
@@ -74,7 +82,7 @@ final class SSLConnection {
     }
 
     func doHandshake() -> Outcome {
-        ERR_clear_error()
+        SSLConnection.clearErrorQueue()
         let rc = SSL_do_handshake(ssl)
         return rc == 1 ? .complete : outcome(for: rc, during: "handshake")
     }
@@ -86,7 +94,7 @@ final class SSLConnection {
     /// from, and give back to, its slow large-chunk path.
     func readPlaintext(into buffer: inout ByteBuffer) -> Outcome {
         while true {
-            ERR_clear_error()
+            SSLConnection.clearErrorQueue()
             var rc: Int32 = 0
             let bound = io.unreadInput + Int(SSL_pending(ssl))
             let room = min(max(bound, SSLConnection.minimumReadRoom), SSLConnection.maximumReadRoom)
@@ -114,7 +122,7 @@ final class SSLConnection {
         io.reserveOutbound(bytes.count + (bytes.count / 16384 + 1) * 32)
         var offset = 0
         while offset < bytes.count {
-            ERR_clear_error()
+            SSLConnection.clearErrorQueue()
             let chunk = Int32(min(bytes.count - offset, Int(Int32.max)))
             let rc = SSL_write(ssl, base + offset, chunk)
             if rc <= 0 { return outcome(for: rc, during: "write") }
@@ -125,9 +133,9 @@ final class SSLConnection {
 
     /// Queues close_notify.
     func shutdown() {
-        ERR_clear_error()
+        SSLConnection.clearErrorQueue()
         _ = SSL_shutdown(ssl)
-        ERR_clear_error()
+        SSLConnection.clearErrorQueue()
     }
 
     private func outcome(for rc: Int32, during operation: String) -> Outcome {
@@ -167,11 +175,26 @@ final class SSLConnection {
         return String(cString: name)
     }
 
-    /// "TLSv1.3" and the like.
-    var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
+    /// "TLSv1.3" and the like. The two versions Ward speaks come from string literals (no copy of OpenSSL's name).
+    var protocolVersion: String {
+        switch SSL_version(ssl) {
+        case TLS1_3_VERSION: "TLSv1.3"
+        case TLS1_2_VERSION: "TLSv1.2"
+        default: String(cString: SSL_get_version(ssl))
+        }
+    }
 
+    /// OpenSSL's name of the negotiated suite. TLS 1.3's come from string literals: a name over 15 bytes would
+    /// otherwise be a heap allocation per handshake.
     var cipher: String {
-        guard let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_get_name(cipher) else { return "" }
-        return String(cString: name)
+        guard let cipher = SSL_get_current_cipher(ssl) else { return "" }
+        switch SSL_CIPHER_get_protocol_id(cipher) {
+        case 0x1301: return "TLS_AES_128_GCM_SHA256"
+        case 0x1302: return "TLS_AES_256_GCM_SHA384"
+        case 0x1303: return "TLS_CHACHA20_POLY1305_SHA256"
+        default:
+            guard let name = SSL_CIPHER_get_name(cipher) else { return "" }
+            return String(cString: name)
+        }
     }
 }

@@ -38,6 +38,7 @@ final class SSLConnection {
             return nil
         }
         SSL_set_bio(ssl, io.bio, io.bio)  // The SSL owns the BIO from here (one reference for both directions).
+        io.firstWriteCapacity = context.handshakeFlightCapacity
         self.context = context
         self.ssl = ssl
         self.io = io
@@ -84,16 +85,24 @@ final class SSLConnection {
     func doHandshake() -> Outcome {
         SSLConnection.clearErrorQueue()
         let rc = SSL_do_handshake(ssl)
-        return rc == 1 ? .complete : outcome(for: rc, during: "handshake")
+        guard rc == 1 else { return outcome(for: rc, during: "handshake") }
+        io.firstWriteCapacity = ByteBufferBIO.defaultFirstWriteCapacity
+        return .complete
     }
+
+    /// Whether OpenSSL has anything to read: ciphertext not yet handed to it, or records (or part of one) it has
+    /// taken but not yet returned. Without either, `SSL_read` can only answer WANT_READ.
+    var hasBufferedInput: Bool { io.unreadInput > 0 || SSL_has_pending(ssl) == 1 }
 
     /// Decrypts as much application data as is available into `buffer`.
     ///
     /// The room reserved is bounded by the ciphertext still unread (plaintext is never longer), so a handshake's
     /// or a small request's read does not allocate a full 16 KiB record buffer that malloc then has to take
-    /// from, and give back to, its slow large-chunk path.
+    /// from, and give back to, its slow large-chunk path. Stops when nothing is left to read instead of asking
+    /// OpenSSL once more (an `SSL_read`, `SSL_get_error` and error-queue look per read burst, and after every
+    /// handshake a buffer allocated for nothing).
     func readPlaintext(into buffer: inout ByteBuffer) -> Outcome {
-        while true {
+        while hasBufferedInput {
             SSLConnection.clearErrorQueue()
             var rc: Int32 = 0
             let bound = io.unreadInput + Int(SSL_pending(ssl))
@@ -104,6 +113,7 @@ final class SSLConnection {
             }
             if rc <= 0 { return outcome(for: rc, during: "read") }
         }
+        return .wantRead
     }
 
     /// Reserves outbound room for the ciphertext of `plaintext` bytes passed to `writes` calls of `writePlaintext`,

@@ -20,6 +20,9 @@ public final class TLSContext: @unchecked Sendable {
     public var localID: SpiffeID { configuration.svid.id }
     /// Chain and SPIFFE verification against the bundles, built once (it holds one X509_STORE per domain).
     private let verifier: SVIDVerifier
+    /// Room for this side's largest handshake flight: its certificate chain plus the other messages and record
+    /// overhead (under 1 KiB together), so the flight is written into one buffer.
+    let handshakeFlightCapacity: Int
 
     /// Builds the context; throws `tls.context_invalid` naming what is wrong.
     public init(_ configuration: TLSConfiguration) throws(TLSError) {
@@ -37,6 +40,7 @@ public final class TLSContext: @unchecked Sendable {
         self.configuration = configuration
         self.sslContext = ctx
         self.verifier = SVIDVerifier(bundles: configuration.trustBundles)
+        self.handshakeFlightCapacity = configuration.svid.chain.reduce(1024) { $0 + $1.der.count }
         self.alpnWire = configuration.alpn.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
         try configure()
     }

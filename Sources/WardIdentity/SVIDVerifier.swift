@@ -5,14 +5,18 @@ import Foundation
 /// against the bundle of the leaf's own trust domain at a given time, then the SPIFFE leaf rules.
 ///
 /// Holds one `TrustBundle` (and so one prebuilt `X509_STORE`) per trust domain; bundles are never merged. Cheap
-/// to share: verification allocates only a per-call `X509_STORE_CTX`.
+/// to share: verification allocates only a per-call `X509_STORE_CTX` (and none inside a TLS handshake, which
+/// verifies in libssl's: `SVIDVerifier+Handshake.swift`).
 public struct SVIDVerifier: Sendable {
     public let bundles: [TrustDomain: TrustBundle]
+    /// Each bundle's authorities as an OpenSSL stack, for verification inside a handshake.
+    let anchorStacks: [TrustDomain: AnchorStack]
 
     public init(bundles: [TrustBundle]) {
         var byDomain: [TrustDomain: TrustBundle] = [:]
         for bundle in bundles { byDomain[bundle.trustDomain] = bundle }
         self.bundles = byDomain
+        self.anchorStacks = SVIDVerifier.makeAnchorStacks(byDomain)
     }
 
     /// The result of a successful verification.
@@ -41,12 +45,7 @@ public struct SVIDVerifier: Sendable {
     {
         guard let leaf = chain.first else { throw IdentityError(.emptyChain, "no certificate to verify") }
         let id = try SVIDVerifier.checkLeaf(leaf)
-        guard let bundle = bundles[id.trustDomain] else {
-            let known = bundles.keys.map(\.name).sorted().joined(separator: ", ")
-            throw IdentityError(
-                .wrongTrustDomain,
-                "\(id) is in trust domain \(id.trustDomain), but the bundle is for \(known.isEmpty ? "no trust domain" : known)")
-        }
+        guard let bundle = bundles[id.trustDomain] else { throw unknownTrustDomain(id) }
         let path = try SVIDVerifier.validatePath(chain, store: bundle.store, at: time, collectPath: collectPath)
         if let expectedID, expectedID != id {
             let code: IdentityError.Code = expectedID.trustDomain == id.trustDomain ? .unexpectedID : .wrongTrustDomain
@@ -55,31 +54,81 @@ public struct SVIDVerifier: Sendable {
         return Verified(id: id, path: path)
     }
 
+    /// The error for a leaf whose trust domain has no bundle here.
+    func unknownTrustDomain(_ id: SpiffeID) -> IdentityError {
+        let known = bundles.keys.map(\.name).sorted().joined(separator: ", ")
+        return IdentityError(
+            .wrongTrustDomain,
+            "\(id) is in trust domain \(id.trustDomain), but the bundle is for \(known.isEmpty ? "no trust domain" : known)")
+    }
+
     /// The SPIFFE leaf rules alone (no path validation): not a CA, no keyCertSign/cRLSign, exactly one URI SAN,
     /// a valid SPIFFE ID with a workload path. Returns the ID. Usable from a TLS verify callback.
     public static func checkLeaf(_ leaf: Certificate) throws(IdentityError) -> SpiffeID {
-        if leaf.isCA || leaf.keyUsage?.contains(.keyCertSign) == true {
+        try checkLeaf(x509: leaf.pointer)
+    }
+
+    /// The leaf rules on a parsed `X509*`, read from the fields OpenSSL decoded (extension flags, key usage, the
+    /// subjectAltName's URI entries): no wrapper, no DER copy, one `String` for the single URI.
+    static func checkLeaf(x509 leaf: OpaquePointer) throws(IdentityError) -> SpiffeID {
+        let flags = X509_get_extension_flags(leaf)
+        let keyUsage: UInt32? = flags & UInt32(EXFLAG_KUSAGE) != 0 ? X509_get_key_usage(leaf) : nil
+        if flags & UInt32(EXFLAG_CA) != 0 || (keyUsage ?? 0) & UInt32(KU_KEY_CERT_SIGN) != 0 {
             throw IdentityError(.caAsLeaf, "a CA certificate (cA=true or keyCertSign) is used as the leaf SVID")
         }
-        if leaf.keyUsage?.contains(.cRLSign) == true {
+        if (keyUsage ?? 0) & UInt32(KU_CRL_SIGN) != 0 {
             throw IdentityError(.badKeyUsage, "the leaf SVID has keyUsage cRLSign, which SVIDs must not have")
         }
-        let uris = leaf.uriSANs
-        guard !uris.isEmpty else { throw IdentityError(.noURISAN, "the leaf has no URI SAN (no SPIFFE ID)") }
-        guard uris.count == 1 else {
-            throw IdentityError(
-                .multipleURISANs, "the leaf has \(uris.count) URI SANs (\(uris.joined(separator: ", "))); an SVID has exactly one")
-        }
+        let uri = try singleURISAN(of: leaf)
         let id: SpiffeID
         do {
-            id = try SpiffeID(uris[0])
+            id = try SpiffeID(uri)
         } catch {
-            throw IdentityError(.badLeafSpiffeID, "the leaf's URI SAN is not a valid SPIFFE ID: \(error.reason) (\"\(uris[0])\")")
+            throw IdentityError(.badLeafSpiffeID, "the leaf's URI SAN is not a valid SPIFFE ID: \(error.reason) (\"\(uri)\")")
         }
         guard id.isWorkload else {
             throw IdentityError(.badLeafSpiffeID, "the leaf's SPIFFE ID \(id) has no path; a workload ID needs one")
         }
         return id
+    }
+
+    /// The one URI subjectAltName of `leaf`; errors when there is none or more than one (listing them).
+    private static func singleURISAN(of leaf: OpaquePointer) throws(IdentityError) -> String {
+        var critical: Int32 = 0
+        guard let decoded = X509_get_ext_d2i(leaf, NID_subject_alt_name, &critical, nil) else {
+            throw IdentityError(.noURISAN, "the leaf has no URI SAN (no SPIFFE ID)")
+        }
+        let names = OpaquePointer(decoded)
+        defer { ward_GENERAL_NAMES_free(names) }
+        func uri(at index: Int32) -> UnsafePointer<ASN1_STRING>? {
+            var type: Int32 = 0
+            guard let name = ward_sk_GENERAL_NAME_value(names, index),
+                let value = GENERAL_NAME_get0_value(name, &type), type == GEN_URI
+            else { return nil }
+            return UnsafePointer(value.assumingMemoryBound(to: ASN1_STRING.self))
+        }
+        let count = ward_sk_GENERAL_NAME_num(names)
+        var first: UnsafePointer<ASN1_STRING>?
+        var found = 0
+        for index in 0..<count {
+            guard let value = uri(at: index) else { continue }
+            if first == nil { first = value }
+            found += 1
+        }
+        guard let first else { throw IdentityError(.noURISAN, "the leaf has no URI SAN (no SPIFFE ID)") }
+        guard found == 1 else {
+            let all = (0..<count).compactMap(uri(at:)).map(text(of:))
+            throw IdentityError(
+                .multipleURISANs, "the leaf has \(all.count) URI SANs (\(all.joined(separator: ", "))); an SVID has exactly one")
+        }
+        return text(of: first)
+    }
+
+    /// An ASN.1 string's bytes as UTF-8 text, decoded straight from OpenSSL's buffer.
+    private static func text(of string: UnsafePointer<ASN1_STRING>) -> String {
+        let length = Int(ASN1_STRING_length(string))
+        guard length > 0, let data = ASN1_STRING_get0_data(string) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: data, count: length), as: UTF8.self)
     }
 
     /// RFC 5280 path validation of `chain` to the authorities in `store` at `time`; returns the validated path

@@ -13,6 +13,11 @@ final class ByteBufferBIO {
     private var inbound: ByteBuffer?
     private var outbound: ByteBuffer?
     private let allocator: ByteBufferAllocator
+    /// Capacity of the buffer started by the first write after the outbound one was taken: during the handshake
+    /// one whole flight (`TLSContext.handshakeFlightCapacity`), so the certificate flight is not copied into
+    /// ever larger buffers record by record; afterwards `defaultFirstWriteCapacity`.
+    var firstWriteCapacity = ByteBufferBIO.defaultFirstWriteCapacity
+    static let defaultFirstWriteCapacity = 1024
 
     init?(allocator: ByteBufferAllocator) {
         guard let method = ByteBufferBIO.method, let bio = BIO_new(method) else { return nil }
@@ -71,7 +76,7 @@ final class ByteBufferBIO {
     }
 
     fileprivate func write(_ source: UnsafePointer<CChar>, count: Int) {
-        var buffer = outbound ?? allocator.buffer(capacity: max(count, 1024))
+        var buffer = outbound ?? allocator.buffer(capacity: max(count, firstWriteCapacity))
         outbound = nil
         buffer.writeBytes(UnsafeRawBufferPointer(start: source, count: count))
         outbound = buffer

@@ -2,13 +2,36 @@ import NIOCore
 import WardIdentity
 
 /// Who the peer is, as verified during the handshake.
+///
+/// The SPIFFE ID is decided during the handshake; the chain's DER and the leaf's hash are derived from the peer's
+/// certificates when read (each read encodes or hashes again: read them once), so a consumer that needs only the
+/// ID pays for nothing else. Assigning either property replaces it with the given value.
 public struct VerifiedPeer: Sendable, Equatable {
     /// The peer's SPIFFE ID (from its leaf's single URI SAN).
     public var spiffeID: SpiffeID
     /// The peer's chain as DER, leaf first, as it sent it.
-    public var chainDER: [[UInt8]]
+    public var chainDER: [[UInt8]] {
+        get { assignedChainDER ?? certificates.chainDER }
+        set { assignedChainDER = newValue }
+    }
     /// SHA-256 of the leaf's DER, lowercase hex (Envoy's XFCC `Hash=`).
-    public var leafSHA256: String
+    public var leafSHA256: String {
+        get { assignedLeafSHA256 ?? certificates.leafSHA256 }
+        set { assignedLeafSHA256 = newValue }
+    }
+
+    private let certificates: PeerCertificates
+    private var assignedChainDER: [[UInt8]]?
+    private var assignedLeafSHA256: String?
+
+    init(spiffeID: SpiffeID, certificates: PeerCertificates) {
+        self.spiffeID = spiffeID
+        self.certificates = certificates
+    }
+
+    public static func == (lhs: VerifiedPeer, rhs: VerifiedPeer) -> Bool {
+        lhs.spiffeID == rhs.spiffeID && lhs.leafSHA256 == rhs.leafSHA256 && lhs.chainDER == rhs.chainDER
+    }
 }
 
 /// What the pipeline learns once the handshake completes, sent as a user inbound event.

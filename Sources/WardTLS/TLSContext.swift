@@ -20,6 +20,9 @@ public final class TLSContext: @unchecked Sendable {
     public var localID: SpiffeID { configuration.svid.id }
     /// Chain and SPIFFE verification against the bundles, built once (it holds one X509_STORE per domain).
     private let verifier: SVIDVerifier
+    /// Room for this side's largest handshake flight: its certificate chain plus the other messages and record
+    /// overhead (under 1 KiB together), so the flight is written into one buffer.
+    let handshakeFlightCapacity: Int
 
     /// Builds the context; throws `tls.context_invalid` naming what is wrong.
     public init(_ configuration: TLSConfiguration) throws(TLSError) {
@@ -37,6 +40,7 @@ public final class TLSContext: @unchecked Sendable {
         self.configuration = configuration
         self.sslContext = ctx
         self.verifier = SVIDVerifier(bundles: configuration.trustBundles)
+        self.handshakeFlightCapacity = configuration.svid.chain.reduce(1024) { $0 + $1.der.count }
         self.alpnWire = configuration.alpn.flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) }
         try configure()
     }
@@ -125,41 +129,24 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// Verifies the peer's chain against the bundle of its own trust domain, the SPIFFE leaf rules, and this
-    /// side's `PeerRequirement`.
-    func verifyPeer(leaf: OpaquePointer, untrusted: OpaquePointer?) -> Result<VerifiedPeer, TLSError> {
-        let chain = TLSContext.peerChain(leaf: leaf, untrusted: untrusted)
-        guard !chain.isEmpty else {
-            return .failure(TLSError(.peerRejected, "peer certificate rejected: it could not be read"))
-        }
+    /// side's `PeerRequirement`, in the store context libssl built for the handshake (see
+    /// `SVIDVerifier.verifyHandshakePeer`).
+    func verifyPeer(in storeContext: OpaquePointer) -> Result<VerifiedPeer, TLSError> {
         let id: SpiffeID
         do {
-            id = try verifier.verifiedID(of: chain)
+            id = try verifier.verifyHandshakePeer(in: storeContext)
         } catch {
             return .failure(TLSError(.peerRejected, "peer certificate rejected: \(error.message)"))
         }
         guard configuration.peerRequirement.accepts(id) else {
             return .failure(TLSError(.unexpectedPeer, "peer \(id) is not the expected peer"))
         }
-        return .success(VerifiedPeer(spiffeID: id, chainDER: chain.map(\.der), leafSHA256: chain[0].sha256Fingerprint))
-    }
-
-    /// The peer's chain as sent: the leaf, then the other certificates of the untrusted stack.
-    private static func peerChain(leaf: OpaquePointer, untrusted: OpaquePointer?) -> [Certificate] {
-        let count = untrusted.map { Int(ward_sk_X509_num($0)) } ?? 0
-        var chain: [Certificate] = []
-        chain.reserveCapacity(count + 1)  // one allocation per handshake
-        func append(_ x509: OpaquePointer) -> Bool {
-            guard X509_up_ref(x509) == 1, let certificate = try? Certificate(taking: x509) else { return false }
-            chain.append(certificate)
-            return true
+        guard let leaf = X509_STORE_CTX_get0_cert(storeContext),
+            let certificates = PeerCertificates(leaf: leaf, untrusted: X509_STORE_CTX_get0_untrusted(storeContext))
+        else {
+            return .failure(TLSError(.peerRejected, "peer certificate rejected: it could not be read"))
         }
-        guard append(leaf) else { return [] }
-        if let untrusted {
-            for index in 0..<Int32(count) {
-                if let x509 = ward_sk_X509_value(untrusted, index), x509 != leaf, !append(x509) { return [] }
-            }
-        }
-        return chain
+        return .success(VerifiedPeer(spiffeID: id, certificates: certificates))
     }
 }
 
@@ -168,16 +155,16 @@ private let wardCertVerifyCallback: @convention(c) (OpaquePointer?, UnsafeMutabl
     storeContext, _ in
     guard let storeContext,
         let sslPointer = X509_STORE_CTX_get_ex_data(storeContext, SSL_get_ex_data_X509_STORE_CTX_idx()),
-        let connectionPointer = SSL_get_ex_data(OpaquePointer(sslPointer), 0),
-        let leaf = X509_STORE_CTX_get0_cert(storeContext)
+        let connectionPointer = SSL_get_ex_data(OpaquePointer(sslPointer), 0)
     else { return 0 }
     let connection = Unmanaged<SSLConnection>.fromOpaque(connectionPointer).takeUnretainedValue()
-    switch connection.context.verifyPeer(leaf: leaf, untrusted: X509_STORE_CTX_get0_untrusted(storeContext)) {
+    switch connection.context.verifyPeer(in: storeContext) {
     case .success(let peer):
         connection.verifiedPeer = peer
         return 1
     case .failure(let error):
         connection.verificationError = error
+        // One alert for every refusal, whatever the reason (the peer learns nothing about which check failed).
         X509_STORE_CTX_set_error(storeContext, X509_V_ERR_APPLICATION_VERIFICATION)
         return 0
     }

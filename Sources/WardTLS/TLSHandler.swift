@@ -135,7 +135,7 @@ public final class TLSHandler: ChannelInboundHandler, ChannelOutboundHandler, Re
                 completeHandshake(context: context, connection: connection)
             }
         }
-        guard state.isActive || state.isClosing else { return }
+        guard state.isActive || state.isClosing, connection.hasBufferedInput else { return }
         // Take the buffer out so appending to it never copies (copy-on-write).
         var buffer = plaintext ?? context.channel.allocator.buffer(capacity: 0)
         plaintext = nil

@@ -155,6 +155,17 @@ http {{
                 print(f"round {r + 1:2d} {name:32s} {count:6d} conns  {ms:.3f} ms CPU/handshake  "
                       f"({share:.0%} sys, {switches:.1f} sleeps/hs)  (load {load})", flush=True)
         print()
+        if "nginx" in results:
+            # The machine's speed moves from minute to minute: compare within each round, then take the median.
+            base = results["nginx"]
+            for name, values in results.items():
+                if name == "nginx":
+                    continue
+                cpu = sorted(v[0] / b[0] for v, b in zip(values, base))
+                rate = sorted(v[1] / max(b[1], 1) for v, b in zip(values, base))
+                print(f"{name:32s} per-round / nginx: CPU per handshake median {statistics.median(cpu):.3f} "
+                      f"(min {cpu[0]:.3f} max {cpu[-1]:.3f}, {sum(r <= 1 for r in cpu)}/{len(cpu)} rounds <= 1) | "
+                      f"handshakes per round median {statistics.median(rate):.3f}")
         for name, values in results.items():
             ms = sorted(v[0] for v in values)
             counts = sorted(v[1] for v in values)

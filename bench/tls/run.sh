@@ -4,6 +4,7 @@
 #   - handshakes: `openssl s_time -new -www /` with a client certificate, full mutual TLS 1.3 each time
 #   - throughput: curl downloading 256 MiB over one mTLS connection (Ward and nginx; HAProxy serves no files)
 # Usage: bench/tls/run.sh [SECONDS]        (results: bench/out/tls/results.md; see bench/RESULTS.md)
+# The Ward server runs its event loop on its main thread (one thread, as nginx's worker and HAProxy nbthread 1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=${1:-10}
@@ -15,9 +16,14 @@ for tool in nginx haproxy openssl curl; do
     command -v $tool >/dev/null || { echo "installing nginx haproxy" >&2; apt-get install -y -qq nginx-light haproxy >/dev/null; break; }
 done
 
-echo "building ward-tls-bench (release)..." >&2
-swift build -c release --package-path Benchmarks --product ward-tls-bench >&2
-BIN=Benchmarks/.build/release/ward-tls-bench
+# WARD_TLS_BENCH_BIN=path uses a prebuilt server; otherwise it is built (SCRATCH_PATH: SwiftPM's --scratch-path).
+BIN=${WARD_TLS_BENCH_BIN:-}
+if [ -z "$BIN" ]; then
+    echo "building ward-tls-bench (release)..." >&2
+    SCRATCH=${SCRATCH_PATH:-Benchmarks/.build}
+    swift build -c release --package-path Benchmarks --scratch-path "$SCRATCH" --product ward-tls-bench >&2
+    BIN=$SCRATCH/release/ward-tls-bench
+fi
 $BIN gen "$OUT"
 cat "$OUT/server.pem" "$OUT/server.key" > "$OUT/server-combined.pem"
 head -c $((256 * 1024 * 1024)) /dev/zero | tr '\0' 'a' > "$OUT/big"

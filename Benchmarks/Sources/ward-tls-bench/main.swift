@@ -7,7 +7,8 @@ import WardTLS
 // Usage: ward-tls-bench gen DIR              (throwaway CA, server and client SVIDs, PEM files for the peers)
 //        ward-tls-bench PORT SVID KEY BUNDLE
 // Answers every request line with a small response, except `GET /big` which streams 256 MiB, honouring
-// NIO writability (backpressure), like nginx serving a file. One event loop thread, as the peers get one core.
+// NIO writability (backpressure), like nginx serving a file. One event loop, on the main thread (the process has
+// one thread, as nginx's worker does); WARD_BENCH_LOOP_THREAD=1 runs it on a thread of its own instead.
 
 let arguments = CommandLine.arguments
 if arguments.count == 3, arguments[1] == "gen" {
@@ -99,19 +100,47 @@ final class BenchHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
 }
 
-let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-let channel = try ServerBootstrap(group: group)
-    .serverChannelOption(.backlog, value: 1024)
-    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-    // TCP_NODELAY, as nginx (tcp_nodelay on) and HAProxy have it: ServerBootstrap sets it on the listening socket
-    // and Linux copies it to every accepted one, so a child option would only add a setsockopt and an option
-    // future per connection.
-    .childChannelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(TLSHandler(provider: provider))
-            try channel.pipeline.syncOperations.addHandler(BenchHandler())
+/// Binds the benchmark listener on `group` (an event loop is a group of one).
+func bindServer(on group: EventLoopGroup) -> EventLoopFuture<Channel> {
+    ServerBootstrap(group: group)
+        .serverChannelOption(.backlog, value: 1024)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        // One accept per readiness event, like nginx (`multi_accept off`): NIO's default of four accepts per
+        // event costs an extra accept4 that fails with EAGAIN whenever a single connection is waiting.
+        .serverChannelOption(.maxMessagesPerRead, value: 1)
+        // TCP_NODELAY, as nginx (tcp_nodelay on) and HAProxy have it: ServerBootstrap sets it on the listening socket
+        // and Linux copies it to every accepted one, so a child option would only add a setsockopt and an option
+        // future per connection.
+        .childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(TLSHandler(provider: provider))
+                try channel.pipeline.syncOperations.addHandler(BenchHandler())
+            }
+        }
+        .bind(host: "127.0.0.1", port: port)
+}
+
+if ProcessInfo.processInfo.environment["WARD_BENCH_LOOP_THREAD"] == "1" {
+    // The event loop on a thread of its own, the main thread waiting: a multi-threaded process, so glibc's malloc
+    // takes its arena locks (the way `ward proxy` runs today).
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let channel = try bindServer(on: group).wait()
+    print("listening on \(port)")
+    fflush(nil)
+    try channel.closeFuture.wait()
+} else {
+    // The event loop on the main thread: one thread in the process, like nginx's worker and HAProxy with
+    // `nbthread 1`, so glibc's malloc and free take their single-threaded paths (no arena lock, no atomics).
+    MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { loop in
+        bindServer(on: loop).whenComplete { result in
+            switch result {
+            case .success:
+                print("listening on \(port)")
+                fflush(nil)
+            case .failure(let error):
+                print("bind failed: \(error)")
+                exit(1)
+            }
         }
     }
-    .bind(host: "127.0.0.1", port: port).wait()
-print("listening on \(port)")
-try channel.closeFuture.wait()
+}

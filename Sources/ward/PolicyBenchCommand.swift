@@ -84,33 +84,27 @@ struct PolicyBenchCommand: ParsableCommand {
             }
             overhead.sort()
             let timerCost = overhead[overhead.count / 2]
+            /// One decision timed alone (table and peer looked up outside the clock), less the clock's cost.
+            func timedDecision(_ item: (table: Int, peer: Int, request: RequestFacts)) -> UInt64 {
+                let table = tables[item.table]
+                let peer = peers[item.peer]
+                let a = BenchClock.now()
+                let decision = table.decide(item.request, peer: peer)
+                let b = BenchClock.now()
+                sink &+= decision.isAllowed ? 1 : 0
+                return b - a > timerCost ? b - a - timerCost : 0
+            }
             var latencies: [UInt64] = []
             latencies.reserveCapacity(max(samples, items.count))
             while latencies.count < samples {
-                for item in items {
-                    let table = tables[item.table]
-                    let peer = peers[item.peer]
-                    let a = BenchClock.now()
-                    let decision = table.decide(item.request, peer: peer)
-                    let b = BenchClock.now()
-                    sink &+= decision.isAllowed ? 1 : 0
-                    latencies.append(b - a > timerCost ? b - a - timerCost : 0)
-                }
+                for item in items { latencies.append(timedDecision(item)) }
             }
             latencies.sort()
             if let perRequest {
                 let passes = 15
                 var times = [[UInt64]](repeating: [], count: items.count)
                 for _ in 0..<passes {
-                    for (index, item) in items.enumerated() {
-                        let table = tables[item.table]
-                        let peer = peers[item.peer]
-                        let a = BenchClock.now()
-                        let decision = table.decide(item.request, peer: peer)
-                        let b = BenchClock.now()
-                        sink &+= decision.isAllowed ? 1 : 0
-                        times[index].append(b - a > timerCost ? b - a - timerCost : 0)
-                    }
+                    for (index, item) in items.enumerated() { times[index].append(timedDecision(item)) }
                 }
                 var out = ""
                 for (index, samples) in times.enumerated() {

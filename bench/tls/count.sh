@@ -16,28 +16,9 @@ client() { python3 bench/tls/handshakes.py $PORT "$1" "$OUT/bundle.pem" "$OUT/cl
 wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return; sleep 0.1; done; echo "no listener" >&2; exit 1; }
 
 if [ "$SERVER" = nginx ]; then
-    cat > "$OUT/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-master_process off;
-pid $PWD/$OUT/nginx.pid;
-error_log $PWD/$OUT/nginx.err warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:$PORT ssl;
-        ssl_protocols TLSv1.3;
-        ssl_certificate $PWD/$OUT/server.pem;
-        ssl_certificate_key $PWD/$OUT/server.key;
-        ssl_client_certificate $PWD/$OUT/bundle.pem;
-        ssl_verify_client on;
-        ssl_session_tickets off;
-        ssl_session_cache off;
-        location = / { return 200 "ok"; }
-    }
-}
-CONF
+    . bench/tls/nginx-conf.sh
+    # master_process off: one process, so callgrind and strace see the worker itself.
+    nginx_conf $PORT "$PWD/$OUT" | sed 's/^daemon off;/daemon off;\nmaster_process off;/' > "$OUT/nginx.conf"
     CMD=(nginx -c "$PWD/$OUT/nginx.conf")
 else
     cp "$SERVER" "$OUT/server-bin" && strip --strip-debug "$OUT/server-bin"

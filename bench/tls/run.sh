@@ -29,28 +29,8 @@ cat "$OUT/server.pem" "$OUT/server.key" > "$OUT/server-combined.pem"
 head -c $((256 * 1024 * 1024)) /dev/zero | tr '\0' 'a' > "$OUT/big"
 
 WARD_PORT=18441 NGINX_PORT=18442 HAPROXY_PORT=18443
-cat > "$OUT/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $PWD/$OUT/nginx.pid;
-error_log $PWD/$OUT/nginx.err warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:$NGINX_PORT ssl;
-        ssl_protocols TLSv1.3;
-        ssl_certificate $PWD/$OUT/server.pem;
-        ssl_certificate_key $PWD/$OUT/server.key;
-        ssl_client_certificate $PWD/$OUT/bundle.pem;
-        ssl_verify_client on;
-        ssl_session_tickets off;
-        ssl_session_cache off;
-        location = / { return 200 "ok"; }
-        location = /big { alias $PWD/$OUT/big; }
-    }
-}
-CONF
+. bench/tls/nginx-conf.sh
+nginx_conf $NGINX_PORT "$PWD/$OUT" "location = /big { alias $PWD/$OUT/big; }" > "$OUT/nginx.conf"
 cat > "$OUT/haproxy.cfg" <<CONF
 global
     nbthread 1

@@ -3,19 +3,15 @@ import NIOHTTP1
 
 extension InboundHTTPHandler: UpstreamDelegate {
     func connectUpstream(fresh: Bool, context: ChannelHandlerContext) {
+        let loop = context.eventLoop
         if !fresh, let pooled = loopPool?.take() {
-            upstreamReady(pooled)  // the common case: no callback to allocate
+            use(pooled, on: loop)  // the common case: no callback to allocate
             return
         }
-        let loop = context.eventLoop
         let completion: (Result<UpstreamConnection, Error>) -> Void = { [self] result in
             switch result {
             case .success(let connection):
-                guard self.context != nil, exchange.phase == .connecting else {
-                    shared.pool.release(connection, on: loop)
-                    return
-                }
-                upstreamReady(connection)
+                use(connection, on: loop)
             case .failure:
                 guard self.context != nil, exchange.phase == .connecting else { return }
                 shared.metrics.countUpstreamError(kind: "unavailable")
@@ -25,8 +21,13 @@ extension InboundHTTPHandler: UpstreamDelegate {
         shared.pool.connect(on: loop, completion)
     }
 
-    private func upstreamReady(_ connection: UpstreamConnection) {
-        guard let forwardHead, let context else { return }
+    /// Forwards the waiting request over `connection`, or gives the connection back when the exchange no longer
+    /// waits for one (the client left, or the request was answered meanwhile).
+    private func use(_ connection: UpstreamConnection, on loop: EventLoop) {
+        guard let forwardHead, let context, exchange.phase == .connecting else {
+            shared.pool.release(connection, on: loop)
+            return
+        }
         connection.delegate = self
         connection.uses += 1
         upstream = connection

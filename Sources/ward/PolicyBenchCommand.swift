@@ -19,7 +19,7 @@ struct PolicyBenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
-    @Option(name: .long, help: "Also time every request alone over 15 more passes and write its minimum and median (ns) to this file, one JSON line per timed request in stream order (for finding which requests make the tail).")
+    @Option(name: .long, help: "Also time every request alone over 15 more passes and write its minimum and median (ns) to this file, one JSON line per timed request in stream order, with its position in the request file as `request` (for finding which requests make the tail).")
     var perRequest: String?
 
     func run() throws {
@@ -42,7 +42,8 @@ struct PolicyBenchCommand: ParsableCommand {
             }
             let compileEnd = BenchClock.now()
             var resolveNanos: UInt64 = 0
-            for item in list {
+            var positions: [Int] = []  // each timed item's position in the request file (bad requests counted)
+            for (position, item) in list.enumerated() {
                 guard let facts = try? item.facts() else {
                     badRequests += 1
                     continue
@@ -56,6 +57,7 @@ struct PolicyBenchCommand: ParsableCommand {
                     peerIndex[key] = peers.count - 1
                 }
                 items.append((t, peerIndex[key]!, facts.request))
+                positions.append(position)
             }
             guard !items.isEmpty else { throw CLIError("\(requests): no requests to time", code: "bench.empty") }
 
@@ -109,7 +111,7 @@ struct PolicyBenchCommand: ParsableCommand {
                 var out = ""
                 for (index, samples) in times.enumerated() {
                     let sorted = samples.sorted()
-                    out += "{\"index\":\(index),\"min_ns\":\(sorted[0]),\"median_ns\":\(sorted[passes / 2]),\"max_ns\":\(sorted[passes - 1])}\n"
+                    out += "{\"index\":\(index),\"request\":\(positions[index]),\"min_ns\":\(sorted[0]),\"median_ns\":\(sorted[passes / 2]),\"max_ns\":\(sorted[passes - 1])}\n"
                 }
                 try out.write(toFile: perRequest, atomically: true, encoding: .utf8)
             }

@@ -146,6 +146,23 @@ struct PolicyCLITests {
         #expect(json["allowed"] == .int(1))
     }
 
+    @Test("bench --per-request names each timed request by its place in the file, bad ones counted")
+    func benchPerRequest() throws {
+        let dir = try WardProcess.temporaryDirectory("ward-policy")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/r.jsonl"
+        let good = #"{"target": "\#(Self.orders)", "principal": "\#(Self.frontend)", "method": "GET", "path": "/orders/7"}"#
+        let bad = #"{"target": "\#(Self.orders)", "principal": "\#(Self.frontend)", "method": "GET", "path": "/a%2Fb"}"#
+        try [good, bad, good].joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let out = dir + "/per-request.jsonl"
+        let result = try WardProcess.ward(
+            ["policy", "bench", "policies", "--requests", file, "--samples", "100", "--per-request", out], cwd: Self.root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        let positions = try lines.map { try JSONValue.parse(String($0))["request"]?.intValue }
+        #expect(positions == [0, 2])
+    }
+
     @Test("usage errors are one line on stderr with exit 1")
     func usageErrors() throws {
         let noSource = try WardProcess.ward(["policy", "eval", "--request", "{}"])

@@ -88,10 +88,10 @@ extension InboundHTTPHandler {
 
     private func settle(reuseUpstream: Bool) {
         responseDeadline = nil
-        if let upstream, let context {
+        if let upstream, context != nil {
             self.upstream = nil
-            if reuseUpstream {
-                shared.pool.release(upstream, on: context.eventLoop)
+            if reuseUpstream, let loopPool {
+                loopPool.release(upstream)
             } else {
                 upstream.close()
             }

@@ -55,12 +55,12 @@ public final class UpstreamPool: Sendable {
 
     /// Returns a connection whose exchange ended cleanly. Must be called on `loop`.
     func release(_ connection: UpstreamConnection, on loop: EventLoop) {
-        connection.delegate = nil
-        guard connection.isUsable, let pool = pool(for: loop) else {
+        guard let pool = pool(for: loop) else {
+            connection.delegate = nil
             connection.close()
             return
         }
-        pool.put(connection)
+        pool.release(connection)
     }
 
     /// Closes every idle connection (shutdown).
@@ -80,6 +80,16 @@ public final class UpstreamPool: Sendable {
                 if connection.isUsable { return connection }
             }
             return nil
+        }
+
+        /// Takes back a connection whose exchange ended cleanly (closes it when it is no longer usable).
+        func release(_ connection: UpstreamConnection) {
+            connection.delegate = nil
+            guard connection.isUsable else {
+                connection.close()
+                return
+            }
+            put(connection)
         }
 
         func put(_ connection: UpstreamConnection) {

@@ -19,8 +19,16 @@ package enum OpenSSL {
         return reasons.isEmpty ? fallback : reasons.joined(separator: "; ")
     }
 
+    /// Empties this thread's OpenSSL error queue before a call whose errors are read afterwards. The queue is
+    /// almost always empty already, and `ERR_clear_error` rewrites all sixteen slots regardless (~400
+    /// instructions, about 20 times per TLS handshake); looking first costs a tenth of that.
+    @inline(__always)
+    package static func clearErrorQueue() {
+        if ERR_peek_error() != 0 { ERR_clear_error() }
+    }
+
     /// The DER encoding of an OpenSSL object by its `i2d_*` function, or nil when encoding fails.
-    static func der(
+    package static func der(
         of object: OpaquePointer,
         _ encode: (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32
     ) -> [UInt8]? {

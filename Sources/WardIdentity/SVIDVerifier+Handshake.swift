@@ -29,11 +29,9 @@ extension SVIDVerifier {
             X509_VERIFY_PARAM_set1(contextParameters, parameters) == 1
         else { throw OpenSSL.failure("X509_VERIFY_PARAM_set1") }
         X509_STORE_CTX_set0_trusted_stack(storeContext, anchors.pointer)
-        // The queue is normally empty here (libssl runs this inside a handshake step that began with an empty
-        // one); look before resetting all of it.
-        if ERR_peek_error() != 0 { ERR_clear_error() }
+        OpenSSL.clearErrorQueue()
         let result = X509_verify_cert(storeContext)
-        if ERR_peek_error() != 0 { ERR_clear_error() }
+        OpenSSL.clearErrorQueue()
         guard result == 1 else {
             let time = Date()
             let chain = SVIDVerifier.sentChain(leaf: leaf, untrusted: X509_STORE_CTX_get0_untrusted(storeContext))

@@ -38,13 +38,7 @@ final class PeerCertificates: @unchecked Sendable {
 
     /// Each certificate's DER encoding, leaf first (an entry is empty if OpenSSL cannot encode it).
     var chainDER: [[UInt8]] {
-        certificates.map { x509 in
-            var out: UnsafeMutablePointer<UInt8>?
-            let length = i2d_X509(x509, &out)
-            guard length > 0, let out else { return [] }
-            defer { ward_OPENSSL_free(out) }
-            return Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        }
+        certificates.map { OpenSSL.der(of: $0, i2d_X509) ?? [] }
     }
 
     /// SHA-256 of the leaf's DER, lowercase hex.

@@ -56,14 +56,6 @@ final class SSLConnection {
         SSL_free(ssl)
     }
 
-    /// Empties the thread's OpenSSL error queue before an SSL call, so `SSL_get_error` sees only that call's
-    /// errors. The queue is almost always empty already, and `ERR_clear_error` resets all sixteen slots anyway
-    /// (~400 instructions, called ~20 times per handshake); looking first costs a tenth of that.
-    @inline(__always)
-    static func clearErrorQueue() {
-        if ERR_peek_error() != 0 { ERR_clear_error() }
-    }
-
     /// Hands ciphertext received from the network to OpenSSL.
     func feed(_ buffer: ByteBuffer) {
         io.receive(buffer)
@@ -83,7 +75,7 @@ final class SSLConnection {
     }
 
     func doHandshake() -> Outcome {
-        SSLConnection.clearErrorQueue()
+        OpenSSL.clearErrorQueue()
         let rc = SSL_do_handshake(ssl)
         guard rc == 1 else { return outcome(for: rc, during: "handshake") }
         io.firstWriteCapacity = ByteBufferBIO.defaultFirstWriteCapacity
@@ -103,7 +95,7 @@ final class SSLConnection {
     /// handshake a buffer allocated for nothing).
     func readPlaintext(into buffer: inout ByteBuffer) -> Outcome {
         while hasBufferedInput {
-            SSLConnection.clearErrorQueue()
+            OpenSSL.clearErrorQueue()
             var rc: Int32 = 0
             let bound = io.unreadInput + Int(SSL_pending(ssl))
             let room = min(max(bound, SSLConnection.minimumReadRoom), SSLConnection.maximumReadRoom)
@@ -132,7 +124,7 @@ final class SSLConnection {
         io.reserveOutbound(bytes.count + (bytes.count / 16384 + 1) * 32)
         var offset = 0
         while offset < bytes.count {
-            SSLConnection.clearErrorQueue()
+            OpenSSL.clearErrorQueue()
             let chunk = Int32(min(bytes.count - offset, Int(Int32.max)))
             let rc = SSL_write(ssl, base + offset, chunk)
             if rc <= 0 { return outcome(for: rc, during: "write") }
@@ -143,9 +135,9 @@ final class SSLConnection {
 
     /// Queues close_notify.
     func shutdown() {
-        SSLConnection.clearErrorQueue()
+        OpenSSL.clearErrorQueue()
         _ = SSL_shutdown(ssl)
-        SSLConnection.clearErrorQueue()
+        OpenSSL.clearErrorQueue()
     }
 
     private func outcome(for rc: Int32, during operation: String) -> Outcome {

@@ -17,9 +17,8 @@ enum HopByHop {
     /// compared ASCII case-insensitively, order kept), followed by `appending`: copied at most once, and not at
     /// all when nothing goes and nothing is added.
     ///
-    /// Runs on every request and every response (most upstreams send `Connection: keep-alive`), so it copies
-    /// the header list at most once, and `Connection` tokens are scanned as bytes: only a token that names a
-    /// header to remove becomes a `String`. A value with non-ASCII bytes takes the general path (Unicode
+    /// Runs on every request and every response (most upstreams send `Connection: keep-alive`), so
+    /// `Connection` tokens are scanned as bytes: only a token that names a header to remove becomes a `String`. A value with non-ASCII bytes takes the general path (Unicode
     /// whitespace trimming), so what is stripped does not depend on which path ran.
     static func forwarded(
         _ headers: HTTPHeaders, dropping: [String] = [], appending: [(String, String)] = []
@@ -63,8 +62,9 @@ enum HopByHop {
 
     /// `.connection` for `Connection` (which may name more), `.hopByHop` for the names that are always removed
     /// (`Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Transfer-Encoding` — the encoder re-frames bodies for
-    /// the next hop —, `Upgrade`, `Proxy-Authorization`, `Proxy-Authenticate`), nil for end-to-end headers. Runs for every header of every request and response, so it decides by length
-    /// first and compares bytes in place.
+    /// the next hop —, `Upgrade`, `Proxy-Authorization`, `Proxy-Authenticate`), nil for end-to-end headers.
+    /// Runs for every header of every request and response, so it decides by length first and compares bytes in
+    /// place.
     static func kind(of name: String) -> Kind? {
         let reference: String
         switch name.utf8.count {

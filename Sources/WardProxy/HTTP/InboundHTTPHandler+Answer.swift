@@ -90,11 +90,7 @@ extension InboundHTTPHandler {
         responseDeadline = nil
         if let upstream, context != nil {
             self.upstream = nil
-            if reuseUpstream, let loopPool {
-                loopPool.release(upstream)
-            } else {
-                upstream.close()
-            }
+            if reuseUpstream { giveBack(upstream) } else { upstream.close() }
         }
         if let record {
             self.record = nil
@@ -102,6 +98,11 @@ extension InboundHTTPHandler {
         }
         forwardHead = nil
         resumeClientReads()
+    }
+
+    /// Returns a connection whose exchange ended cleanly to this event loop's pool (which closes it if unusable).
+    func giveBack(_ connection: UpstreamConnection) {
+        if let loopPool { loopPool.release(connection) } else { connection.close() }
     }
 
     /// Metrics and the access-log line for one finished request.

@@ -10,8 +10,7 @@ extension InboundHTTPHandler {
             context.close(promise: nil)  // fail closed: never two exchanges at once
             return
         }
-        record = ExchangeRecord(
-            method: head.method.rawValue, path: head.uri)
+        record = ExchangeRecord(method: head.method.rawValue, path: head.uri)
         bodyBytesSent = 0
         retried = false
         responseVersion = head.version.minor == 0 ? .http1_0 : .http1_1
@@ -63,9 +62,8 @@ extension InboundHTTPHandler {
             return
         }
 
-        // One copy of the header list: hop-by-hop headers, `Expect` and any caller-sent XFCC dropped.
-        // Ward's own headers are appended in the same copy (`HTTPHeaders.add` would copy the list again and
-        // re-check each name).
+        // One copy of the header list: hop-by-hop headers, `Expect` and any caller-sent XFCC dropped, Ward's own
+        // headers appended (`HTTPHeaders.add` would copy the list again and re-check each name).
         var added = [(ForwardedClientCert.name, forwardedClientCert)]
         if body.isChunked { added.insert(("transfer-encoding", "chunked"), at: 0) }
         if head.version.minor == 0, hosts.isEmpty, let upstream = shared.config.upstream {

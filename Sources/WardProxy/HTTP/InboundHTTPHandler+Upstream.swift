@@ -3,29 +3,28 @@ import NIOHTTP1
 
 extension InboundHTTPHandler: UpstreamDelegate {
     func connectUpstream(fresh: Bool, context: ChannelHandlerContext) {
-        let loop = context.eventLoop
         if !fresh, let pooled = loopPool?.take() {
-            use(pooled, on: loop)  // the common case: no callback to allocate
+            use(pooled)  // the common case: no callback to allocate
             return
         }
         let completion: (Result<UpstreamConnection, Error>) -> Void = { [self] result in
             switch result {
             case .success(let connection):
-                use(connection, on: loop)
+                use(connection)
             case .failure:
                 guard self.context != nil, exchange.phase == .connecting else { return }
                 shared.metrics.countUpstreamError(kind: "unavailable")
                 answerLocally(.serviceUnavailable, reason: "upstream_unavailable", close: false)
             }
         }
-        shared.pool.connect(on: loop, completion)
+        shared.pool.connect(on: context.eventLoop, completion)
     }
 
     /// Forwards the waiting request over `connection`, or gives the connection back when the exchange no longer
     /// waits for one (the client left, or the request was answered meanwhile).
-    private func use(_ connection: UpstreamConnection, on loop: EventLoop) {
+    private func use(_ connection: UpstreamConnection) {
         guard let forwardHead, let context, exchange.phase == .connecting else {
-            shared.pool.release(connection, on: loop)
+            giveBack(connection)
             return
         }
         connection.delegate = self

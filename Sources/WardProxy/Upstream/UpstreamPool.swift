@@ -53,16 +53,6 @@ public final class UpstreamPool: Sendable {
             }
     }
 
-    /// Returns a connection whose exchange ended cleanly. Must be called on `loop`.
-    func release(_ connection: UpstreamConnection, on loop: EventLoop) {
-        guard let pool = pool(for: loop) else {
-            connection.delegate = nil
-            connection.close()
-            return
-        }
-        pool.release(connection)
-    }
-
     /// Closes every idle connection (shutdown).
     func closeIdle(on loop: EventLoop) {
         pools[ObjectIdentifier(loop)]?.value.closeAll()

@@ -47,11 +47,20 @@ def context_switches(pid):
     return total
 
 
+# --pin: servers on CPU 0, the s_time clients on CPU 1 ("one core" each; no migrations between the cores' caches).
+SERVER_CPUS = None
+CLIENT_CPUS = None
+
+
+def pinned(cpus):
+    return (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+
+
 def s_time(port, seconds):
     out = subprocess.run(
         ["openssl", "s_time", "-connect", f"127.0.0.1:{port}", "-new", "-www", "/", "-cert", f"{OUT}/client.pem",
          "-key", f"{OUT}/client.key", "-CAfile", f"{OUT}/bundle.pem", "-time", str(seconds)],
-        capture_output=True, text=True).stdout
+        capture_output=True, text=True, preexec_fn=pinned(CLIENT_CPUS)).stdout
     for line in out.splitlines():
         if "connections in" in line:
             return int(line.split()[0])
@@ -97,8 +106,13 @@ def main():
     parser.add_argument("--no-nginx", action="store_true")
     parser.add_argument("--parallel", action="store_true",
                         help="drive all servers at once each round, so they share whatever else the machine runs")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin the servers to CPU 0 and the s_time clients to CPU 1")
     parser.add_argument("binaries", nargs="*", default=[os.path.join(ROOT, "Benchmarks/.build/release/ward-tls-bench")])
     args = parser.parse_args()
+    global SERVER_CPUS, CLIENT_CPUS
+    if args.pin:
+        SERVER_CPUS, CLIENT_CPUS = {0}, {1}
     os.makedirs(OUT, exist_ok=True)
     if not os.path.exists(f"{OUT}/bundle.pem"):
         subprocess.run([args.binaries[0], "gen", OUT], check=True)
@@ -107,7 +121,7 @@ def main():
     for index, binary in enumerate(args.binaries):
         port += 1
         p = subprocess.Popen([binary, str(port), f"{OUT}/server.pem", f"{OUT}/server.key", f"{OUT}/bundle.pem"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=pinned(SERVER_CPUS))
         procs.append(p)
         servers.append((f"ward{index}:{os.path.basename(binary)}", port, p.pid))
     if not args.no_nginx:
@@ -135,7 +149,7 @@ http {{
 """
         open(f"{OUT}/nginx-ab.conf", "w").write(conf)
         p = subprocess.Popen(["nginx", "-c", f"{OUT}/nginx-ab.conf"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+                             stderr=subprocess.DEVNULL, preexec_fn=pinned(SERVER_CPUS))
         procs.append(p)
         servers.append(("nginx", port, p.pid))
     try:

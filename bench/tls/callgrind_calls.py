@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Summarises one callgrind dump per handshake: instructions in total and by object (libcrypto, libssl, libc,
 Swift runtime, the server binary), calls into the allocator, and the functions with the most own instructions.
+With a cache-simulating dump (count.sh CACHE=1), also the simulated cache misses per handshake by object.
 
 Usage: callgrind_calls.py CALLGRIND_OUT HANDSHAKES [TOP]
 """
@@ -26,6 +27,8 @@ def resolve(kind, value):
 
 
 own_by_object = collections.Counter()
+events = ["Ir"]
+misses_by_object = collections.defaultdict(lambda: collections.Counter())
 own_by_function = collections.Counter()
 calls = collections.Counter()
 calls_by_caller_object = collections.Counter()
@@ -58,6 +61,9 @@ for line in open(path, errors="replace"):
             calls_by_caller_object[(base, ob.rsplit("/", 1)[-1] if ob else "?")] += count
         pending_call = True
         continue
+    if line.startswith("events:"):
+        events = line.split()[1:]
+        continue
     if line.startswith("totals:") or line.startswith("summary:"):
         total = int(line.split()[1])
         continue
@@ -70,6 +76,8 @@ for line in open(path, errors="replace"):
             cost = int(parts[1])
             own_by_object[ob] += cost
             own_by_function[(fn, ob)] += cost
+            for event, value in zip(events[1:], parts[2:]):
+                misses_by_object[ob][event] += int(value)
 
 per = lambda v: v / handshakes
 print(f"instructions per handshake: {per(total) / 1e6:.4f} M   ({handshakes} handshakes)")
@@ -82,3 +90,13 @@ for (kind, obj), count in sorted(calls_by_caller_object.items(), key=lambda kv: 
 print(f"top {top} functions by own instructions (k per handshake):")
 for (function, obj), cost in own_by_function.most_common(top):
     print(f"  {per(cost) / 1e3:8.2f}  {function[:110]}  [{obj.rsplit('/', 1)[-1] if obj else '?'}]")
+
+shown = [e for e in events if e.endswith("mr") or e.endswith("mw")]
+if shown:
+    print("simulated cache misses per handshake by object (I1/D1: first level; IL/DL: last level, as set by --LL):")
+    print(f"  {'object':24s}" + "".join(f"{e:>9s}" for e in shown))
+    rows = sorted(misses_by_object.items(), key=lambda kv: -sum(kv[1][e] for e in shown))
+    for obj, counter in rows[:8]:
+        name = obj.rsplit("/", 1)[-1] if obj else "?"
+        print(f"  {name[:24]:24s}" + "".join(f"{per(counter[e]):9.0f}" for e in shown))
+    print(f"  {'all':24s}" + "".join(f"{per(sum(c[e] for c in misses_by_object.values())):9.0f}" for e in shown))

@@ -130,10 +130,9 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.upstream = nil
             upstream.close()
         }
-        if !exchange.isIdle, var record {
+        if !exchange.isIdle, var record = record.take() {
             record.reason = record.reason ?? "client_closed"
             if record.status == 0 { record.status = 499 }
-            self.record = nil
             finishRecord(record)
         }
         if hasPeer { shared.metrics.openConnections.decrement() }

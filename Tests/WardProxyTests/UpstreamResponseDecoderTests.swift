@@ -14,7 +14,9 @@ struct UpstreamResponseDecoderTests {
         HTTPRequestHead(version: .http1_1, method: method, uri: "/")
     }
 
-    private func channel(_ decoder: UpstreamResponseDecoder, extra: (any ChannelHandler)? = nil) throws -> EmbeddedChannel {
+    private func channel(
+        _ decoder: UpstreamResponseDecoder, extra: (any ChannelHandler)? = nil
+    ) throws -> EmbeddedChannel {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
         if let extra { try channel.pipeline.syncOperations.addHandler(extra) }
@@ -78,7 +80,8 @@ struct UpstreamResponseDecoderTests {
         decoder.requestSent(head(.GET))
         // A second response in the same read came before the second request was sent: unsolicited.
         #expect(throws: NIOHTTPDecoderError.unsolicitedResponse) {
-            try feed(channel, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n")
+            try feed(
+                channel, "HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\n")
         }
         _ = try? channel.finish()
     }

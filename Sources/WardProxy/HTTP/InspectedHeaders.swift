@@ -65,7 +65,8 @@ struct InspectedHeaders {
         }
         if hasComma { return general(headers) }
         let utf8 = value.utf8
-        return Hosts(count: 1, first: value[utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: end)])
+        let first = utf8.index(utf8.startIndex, offsetBy: start)
+        return Hosts(count: 1, first: value[first..<utf8.index(first, offsetBy: end - start)])
     }
 
     private func general(_ headers: HTTPHeaders) -> Hosts {

@@ -44,7 +44,8 @@ public final class UpstreamPool: Sendable {
                     // checks, and the headers Ward adds are built from SPIFFE IDs, hex digests and constants.
                     let decoder = UpstreamResponseDecoder()
                     try channel.pipeline.syncOperations.addHandlers(
-                        HTTPRequestEncoder(), ByteToMessageHandler(decoder), UpstreamConnection(responseDecoder: decoder))
+                        HTTPRequestEncoder(), ByteToMessageHandler(decoder),
+                        UpstreamConnection(responseDecoder: decoder))
                 }
             }
             .connect(host: address.host, port: address.port)

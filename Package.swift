@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "WardProxy", "WardTLS", "WardIdentity", "WardPolicy", "WardJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

@@ -17,38 +17,59 @@ enum HopByHop {
     /// compared ASCII case-insensitively, order kept), followed by `appending`: copied at most once, and not at
     /// all when nothing goes and nothing is added.
     ///
-    /// Runs on every request and every response (most upstreams send `Connection: keep-alive`), so
-    /// `Connection` tokens are scanned as bytes: only a token that names a header to remove becomes a `String`. A value with non-ASCII bytes takes the general path (Unicode
-    /// whitespace trimming), so what is stripped does not depend on which path ran.
+    /// Runs on every request and every response (most upstreams send `Connection: keep-alive`), so it reads the
+    /// headers once: the copy starts at the first header that goes (the ones before it are all kept), and
+    /// `Connection` tokens are scanned as bytes: only a token that names a header to remove becomes a `String`.
+    /// A value with non-ASCII bytes takes the general path (Unicode whitespace trimming), so what is stripped
+    /// does not depend on which path ran. Headers a `Connection` token names are taken out of the copy at the
+    /// end, since the token may come after them.
     static func forwarded(
         _ headers: HTTPHeaders, dropping: [String] = [], appending: [(String, String)] = []
     ) -> HTTPHeaders {
         var listed: [String] = []
-        var dropsAny = false
+        // Once a header goes (`copying`), the headers kept so far.
+        var kept: [(String, String)] = []
+        var copying = false
+        var position = 0
         for (name, value) in headers {
+            let goes: Bool
             switch kind(of: name) {
             case .connection:
-                dropsAny = true
+                goes = true
                 if value.utf8.allSatisfy({ $0 < 0x80 }) {
                     listedASCII(in: value, into: &listed)
                 } else {
                     listedGeneral(in: value, into: &listed)
                 }
             case .hopByHop:
-                dropsAny = true
+                goes = true
             case nil:
-                if !dropsAny, names(dropping, contain: name) { dropsAny = true }
+                goes = names(dropping, contain: name)
             }
+            if goes {
+                if !copying {
+                    copying = true
+                    kept = copy(headers.prefix(position), reserving: headers.count + appending.count)
+                }
+            } else if copying {
+                kept.append((name, value))
+            }
+            position += 1
         }
-        guard dropsAny || !appending.isEmpty else { return headers }
-        var kept: [(String, String)] = []
-        kept.reserveCapacity(headers.count + appending.count)
-        for (name, value) in headers
-        where !dropsAny || (kind(of: name) == nil && !names(dropping, contain: name) && !names(listed, contain: name)) {
-            kept.append((name, value))
+        if !copying {
+            guard !appending.isEmpty else { return headers }
+            kept = copy(headers[...], reserving: headers.count + appending.count)
         }
+        if !listed.isEmpty { kept.removeAll { names(listed, contain: $0.0) } }
         kept.append(contentsOf: appending)
         return HTTPHeaders(kept)
+    }
+
+    private static func copy(_ headers: HTTPHeaders.SubSequence, reserving capacity: Int) -> [(String, String)] {
+        var copied: [(String, String)] = []
+        copied.reserveCapacity(capacity)
+        for (name, value) in headers { copied.append((name, value)) }
+        return copied
     }
 
     /// Whether `list` (lower-case names) holds `name`, compared as header names are.
@@ -84,8 +105,10 @@ enum HopByHop {
     }
 
     /// The `Connection` tokens of an ASCII value that name headers to remove (trimmed of spaces and tabs). Reads
-    /// the value's bytes in place: the common `keep-alive` and `close` become no `String` at all.
+    /// the value's bytes in place: the common `keep-alive` and `close` become no `String` at all, and a value that
+    /// is just one of them is not scanned.
     private static func listedASCII(in value: String, into present: inout [String]) {
+        if value.caseInsensitiveEquals("keep-alive") || value.caseInsensitiveEquals("close") { return }
         var value = value
         value.withUTF8 { bytes in
             var tokenStart = 0

@@ -31,10 +31,8 @@ extension InboundHTTPHandler {
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: responseVersion, status: status, headers: headers))),
             promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        if closing, action == .none, let record {
-            // The request body will not be read: the exchange ends here.
-            self.record = nil
-            finishRecord(record)
+        if closing, action == .none, let record = record.take() {
+            finishRecord(record)  // the request body will not be read: the exchange ends here
         }
         finishExchange(action, end: .end(nil), closeAfterEnd: closing)
         if !closing { resumeClientReads() }
@@ -92,10 +90,7 @@ extension InboundHTTPHandler {
             self.upstream = nil
             if reuseUpstream { giveBack(upstream) } else { upstream.close() }
         }
-        if let record {
-            self.record = nil
-            finishRecord(record)
-        }
+        if let record = record.take() { finishRecord(record) }  // moved out: no copy of the record per request
         forwardHead = nil
         resumeClientReads()
     }

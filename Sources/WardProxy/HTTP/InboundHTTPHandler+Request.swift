@@ -64,7 +64,7 @@ extension InboundHTTPHandler {
 
         // One copy of the header list: hop-by-hop headers, `Expect` and any caller-sent XFCC dropped, Ward's own
         // headers appended (`HTTPHeaders.add` would copy the list again and re-check each name).
-        var added = [(ForwardedClientCert.name, forwardedClientCert)]
+        var added = addedHeaders  // copied only in the rare cases below
         if body.isChunked { added.insert(("transfer-encoding", "chunked"), at: 0) }
         if head.version.minor == 0, hosts.isEmpty, let upstream = shared.config.upstream {
             added.append(("host", upstream.description))  // forwarded as HTTP/1.1, which needs one

@@ -98,8 +98,11 @@ extension InboundHTTPHandler: UpstreamDelegate {
             if let sent = record?.upstreamSent { record?.upstreamDuration = .now() - sent }
             exchange.responseHead(upstreamKeepAlive: head.isKeepAlive)
             record?.status = Int(head.status.code)
-            var outbound = HTTPResponseHead(
-                version: responseVersion, status: head.status, headers: HopByHop.forwarded(head.headers))
+            // The upstream's head with the forwarded headers: its status and version storage is shared, not
+            // allocated again, unless the caller's HTTP version differs.
+            var outbound = head
+            outbound.headers = HopByHop.forwarded(head.headers)
+            if outbound.version != responseVersion { outbound.version = responseVersion }
             if responseVersion == .http1_0, !outbound.headers.contains(name: "content-length") {
                 exchange.closeWhenDone()  // HTTP/1.0 has no chunking: the body ends with the connection
             }

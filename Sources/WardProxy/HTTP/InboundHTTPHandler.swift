@@ -25,7 +25,9 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var hasPeer = false
     var connectionFacts: ConnectionFacts?
     var decider: (generation: Int, decider: any PeerDecider)?
-    var forwardedClientCert = ""
+    /// The headers Ward adds to every forwarded request: `x-forwarded-client-cert`, fixed for the connection, so
+    /// built once here rather than as a new array per request.
+    var addedHeaders: [(String, String)] = []
     var destinationPort = 0
 
     // The exchange in progress.
@@ -128,10 +130,9 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.upstream = nil
             upstream.close()
         }
-        if !exchange.isIdle, var record {
+        if !exchange.isIdle, var record = record.take() {
             record.reason = record.reason ?? "client_closed"
             if record.status == 0 { record.status = 499 }
-            self.record = nil
             finishRecord(record)
         }
         if hasPeer { shared.metrics.openConnections.decrement() }
@@ -180,7 +181,7 @@ final class InboundHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
         connectionFacts = ConnectionFacts(
             principal: peer.spiffeID.description,
             sourceIP: context.channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) }, sni: peer.serverName)
-        forwardedClientCert = ForwardedClientCert.value(localID: shared.localID(), peer: peer)
+        addedHeaders = [(ForwardedClientCert.name, ForwardedClientCert.value(localID: shared.localID(), peer: peer))]
         shared.metrics.connectionsTotal.increment()
         shared.metrics.openConnections.increment()
     }

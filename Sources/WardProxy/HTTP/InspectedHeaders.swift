@@ -38,18 +38,39 @@ struct InspectedHeaders {
 
     func contains(_ name: Names) -> Bool { names.contains(name) }
 
-    /// Exactly `headers[canonicalForm: "host"]` (comma-separated values, each trimmed of spaces and tabs, empty
-    /// pieces between commas dropped), without the general path when there is one `Host` and no comma in it.
-    func hosts(in headers: HTTPHeaders) -> [Substring] {
-        guard names.contains(.host) else { return [] }
-        guard let value = singleHost, !value.utf8.contains(UInt8(ascii: ",")) else {
-            return headers[canonicalForm: "host"]
+    /// What `Host` says, as `headers[canonicalForm: "host"]` reads it: how many values (comma-separated, each
+    /// trimmed of spaces and tabs, empty pieces between commas dropped) and the first. The proxy needs no more, so
+    /// no array is built for the common single `Host`.
+    struct Hosts {
+        let count: Int
+        let first: Substring?
+
+        var isEmpty: Bool { count == 0 }
+
+        static let none = Hosts(count: 0, first: nil)
+    }
+
+    /// The `Host` values, without the general path when there is one `Host` and no comma in it (its bytes read in
+    /// place, once: a typical `host:port` is a small string, which the generic `UTF8View` walks byte by byte).
+    func hosts(in headers: HTTPHeaders) -> Hosts {
+        guard names.contains(.host) else { return .none }
+        guard var value = singleHost else { return general(headers) }
+        guard !value.isEmpty else { return .none }
+        let (hasComma, start, end) = value.withUTF8 { bytes in
+            var start = 0
+            var end = bytes.count
+            while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+            return (bytes.contains(UInt8(ascii: ",")), start, end)
         }
-        guard !value.isEmpty else { return [] }
-        let bytes = value.utf8
-        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
-            let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
-        else { return [""] }
-        return [Substring(bytes[first...last])]
+        if hasComma { return general(headers) }
+        let utf8 = value.utf8
+        let first = utf8.index(utf8.startIndex, offsetBy: start)
+        return Hosts(count: 1, first: value[first..<utf8.index(first, offsetBy: end - start)])
+    }
+
+    private func general(_ headers: HTTPHeaders) -> Hosts {
+        let all = headers[canonicalForm: "host"]
+        return Hosts(count: all.count, first: all.first)
     }
 }

@@ -20,6 +20,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPClientRequestPart
 
     weak var delegate: UpstreamDelegate?
+    /// The response decoder of this connection's pipeline, told the method of each request sent.
+    private let responseDecoder: UpstreamResponseDecoder
     /// The pool holding this connection while it is idle, told when the channel closes so it can forget it.
     weak var idleIn: UpstreamPool.LoopPool?
     private(set) var context: ChannelHandlerContext?
@@ -36,6 +38,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var channel: Channel? { context?.channel }
     var isWritable: Bool { context?.channel.isWritable ?? false }
     var isUsable: Bool { !isClosed && (context?.channel.isActive ?? false) }
+
+    init(responseDecoder: UpstreamResponseDecoder) {
+        self.responseDecoder = responseDecoder
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -96,6 +102,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(_ part: HTTPClientRequestPart) {
         guard let context else { return }
+        if case .head(let head) = part { responseDecoder.requestSent(head) }
         flushPending = true
         context.write(wrapOutboundOut(part), promise: nil)
     }

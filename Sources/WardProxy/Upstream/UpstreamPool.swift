@@ -35,12 +35,17 @@ public final class UpstreamPool: Sendable {
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // NIO's client codec as `addHTTPClientHandlers(enableOutboundHeaderValidation: false)` sets it
+                    // up, except that the response decoder learns request methods from UpstreamConnection instead
+                    // of observing every write (see UpstreamResponseDecoder).
                     // No outbound validation handler (a hop and a scan of every header per request): what Ward
                     // sends is already held to its rules. The target passed NormalizedPath (the byte set the
                     // validator allows), the method and caller headers passed llhttp's token and field-value
                     // checks, and the headers Ward adds are built from SPIFFE IDs, hex digests and constants.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                    try channel.pipeline.syncOperations.addHandler(UpstreamConnection())
+                    let decoder = UpstreamResponseDecoder()
+                    try channel.pipeline.syncOperations.addHandlers(
+                        HTTPRequestEncoder(), ByteToMessageHandler(decoder),
+                        UpstreamConnection(responseDecoder: decoder))
                 }
             }
             .connect(host: address.host, port: address.port)

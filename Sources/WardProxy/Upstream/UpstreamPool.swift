@@ -78,12 +78,17 @@ public final class UpstreamPool: Sendable {
         }
 
         /// Takes back a connection whose exchange ended cleanly (closes it when it is no longer usable).
+        ///
+        /// Its reads resume: a slow caller may have paused them, and the response's end can arrive in the same read
+        /// burst, after which no caller is left to resume them. A paused idle connection would neither notice the
+        /// upstream closing it nor read the next response given to it.
         func release(_ connection: UpstreamConnection) {
             connection.delegate = nil
             guard connection.isUsable else {
                 connection.close()
                 return
             }
+            connection.resumeReads()
             put(connection)
         }
 

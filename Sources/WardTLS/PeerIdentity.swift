@@ -5,24 +5,16 @@ import WardIdentity
 ///
 /// The SPIFFE ID is decided during the handshake; the chain's DER and the leaf's hash are derived from the peer's
 /// certificates when read (each read encodes or hashes again: read them once), so a consumer that needs only the
-/// ID pays for nothing else. Assigning either property replaces it with the given value.
+/// ID pays for nothing else. Read-only: it states what the handshake verified.
 public struct VerifiedPeer: Sendable, Equatable {
     /// The peer's SPIFFE ID (from its leaf's single URI SAN).
-    public var spiffeID: SpiffeID
+    public let spiffeID: SpiffeID
     /// The peer's chain as DER, leaf first, as it sent it.
-    public var chainDER: [[UInt8]] {
-        get { assignedChainDER ?? certificates.chainDER }
-        set { assignedChainDER = newValue }
-    }
+    public var chainDER: [[UInt8]] { certificates.chainDER }
     /// SHA-256 of the leaf's DER, lowercase hex (Envoy's XFCC `Hash=`).
-    public var leafSHA256: String {
-        get { assignedLeafSHA256 ?? certificates.leafSHA256 }
-        set { assignedLeafSHA256 = newValue }
-    }
+    public var leafSHA256: String { certificates.leafSHA256 }
 
     private let certificates: PeerCertificates
-    private var assignedChainDER: [[UInt8]]?
-    private var assignedLeafSHA256: String?
 
     init(spiffeID: SpiffeID, certificates: PeerCertificates) {
         self.spiffeID = spiffeID
@@ -30,7 +22,7 @@ public struct VerifiedPeer: Sendable, Equatable {
     }
 
     public static func == (lhs: VerifiedPeer, rhs: VerifiedPeer) -> Bool {
-        lhs.spiffeID == rhs.spiffeID && lhs.leafSHA256 == rhs.leafSHA256 && lhs.chainDER == rhs.chainDER
+        lhs.spiffeID == rhs.spiffeID && lhs.chainDER == rhs.chainDER
     }
 }
 

@@ -23,5 +23,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The least an HTTP proxy on Ward's stack does per request (TLS + NIOHTTP1 both ways, nothing else).
+        .executableTarget(
+            name: "ward-http-floor",
+            dependencies: [
+                .product(name: "WardProxy", package: ward),
+                .product(name: "WardTLS", package: ward),
+                .product(name: "WardIdentity", package: ward),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
     ]
 )

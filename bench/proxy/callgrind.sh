@@ -5,8 +5,9 @@
 # topology as run.sh (wrk -> HAProxy mTLS originator -> candidate -> nginx upstream, `GET /api/items`), but each
 # candidate runs under `valgrind --tool=callgrind` with one thread, and only the measured window is counted
 # (callgrind_control zeroes the counters after a warm-up and dumps them after DURATION seconds of wrk -c4).
-# Settings: DURATION (s, default 10), CANDIDATES (default "ward haproxy"), WARD_BIN (default: the release build
-# run.sh uses), OUT (default bench/out/proxy-callgrind). Needs valgrind; reuses run.sh's PKI and configs, which it
+# Settings: DURATION (s, default 10), CANDIDATES (default "ward haproxy"; also "floor": Benchmarks' ward-http-floor,
+# the same TLS and NIOHTTP1 codecs relaying requests unchanged with no Ward logic, the floor of Ward's stack; built
+# if missing), WARD_BIN (default: the release build run.sh uses), OUT (default bench/out/proxy-callgrind). Needs valgrind; reuses run.sh's PKI and configs, which it
 # makes by running run.sh with no measurement rounds. Prints one line per candidate; keeps the callgrind files in
 # $OUT for callgrind_annotate.
 set -euo pipefail
@@ -57,6 +58,11 @@ for name in $CANDIDATES; do
         --svid $P/server.pem --key $P/server.key --bundle $P/ca.pem --policies $SETUP/policies \
         --admin 127.0.0.1:19901 --access-log off --threads 1 --reload-interval 0 ;;
     haproxy) measure haproxy 19281 haproxy -db -f $OUT/haproxy-in.cfg ;;
+    floor)
+        (cd Benchmarks && swift build -c release --product ward-http-floor >&2)
+        cp Benchmarks/.build/release/ward-http-floor "$OUT/floor"; strip --strip-debug "$OUT/floor"
+        # Ward's listening port, so the originator's route to Ward reaches it (candidates run one at a time).
+        measure floor 19280 $OUT/floor 19443 $P/server.pem $P/server.key $P/ca.pem 19180 ;;
     *) echo "unknown candidate $name" >&2; exit 1 ;;
     esac
 done

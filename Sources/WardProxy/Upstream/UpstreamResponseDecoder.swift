@@ -13,15 +13,19 @@ import NIOHTTP1
 /// A head sent while a response is being decoded (the end of one response can start the next request on the same
 /// connection synchronously) is held until that decode returns, as `ByteToMessageHandler` holds re-entrant
 /// writes: bytes that arrived before the request was sent are never taken for its response.
-final class UpstreamResponseDecoder: ByteToMessageDecoder {
-    typealias InboundOut = HTTPClientResponsePart
+///
+/// Public so that the benchmark floor (`Benchmarks/`, `ward-http-floor`) builds its upstream side exactly as Ward does.
+public final class UpstreamResponseDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = HTTPClientResponsePart
+
+    public init() {}
 
     private let decoder = HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)
     private var decoding = false
     private var heldHeads: [HTTPRequestHead] = []
 
     /// A request head is about to be written to the upstream.
-    func requestSent(_ head: HTTPRequestHead) {
+    public func requestSent(_ head: HTTPRequestHead) {
         if decoding {
             heldHeads.append(head)
         } else {
@@ -29,19 +33,19 @@ final class UpstreamResponseDecoder: ByteToMessageDecoder {
         }
     }
 
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    public func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         try whileDecoding { try decoder.decode(context: context, buffer: &buffer) }
     }
 
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    public func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         try whileDecoding { try decoder.decodeLast(context: context, buffer: &buffer, seenEOF: seenEOF) }
     }
 
-    func decoderAdded(context: ChannelHandlerContext) { decoder.decoderAdded(context: context) }
+    public func decoderAdded(context: ChannelHandlerContext) { decoder.decoderAdded(context: context) }
 
-    func decoderRemoved(context: ChannelHandlerContext) { decoder.decoderRemoved(context: context) }
+    public func decoderRemoved(context: ChannelHandlerContext) { decoder.decoderRemoved(context: context) }
 
-    func shouldReclaimBytes(buffer: ByteBuffer) -> Bool { decoder.shouldReclaimBytes(buffer: buffer) }
+    public func shouldReclaimBytes(buffer: ByteBuffer) -> Bool { decoder.shouldReclaimBytes(buffer: buffer) }
 
     /// Runs one decode step, then passes on the heads sent during it; `.continue` then asks for another step over
     /// the bytes left, as `ByteToMessageHandler` does after replaying held writes.

@@ -13,10 +13,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
+        // What the bench servers share: their TLS server context.
+        .target(
+            name: "BenchSupport",
+            dependencies: [
+                .product(name: "WardTLS", package: ward),
+                .product(name: "WardIdentity", package: ward),
+            ]
+        ),
         // A TLS server on one event loop thread: handshakes for `openssl s_time`, bulk bytes for throughput.
         .executableTarget(
             name: "ward-tls-bench",
             dependencies: [
+                "BenchSupport",
                 .product(name: "WardTLS", package: ward),
                 .product(name: "WardIdentity", package: ward),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -27,6 +36,7 @@ let package = Package(
         .executableTarget(
             name: "ward-http-floor",
             dependencies: [
+                "BenchSupport",
                 .product(name: "WardProxy", package: ward),
                 .product(name: "WardTLS", package: ward),
                 .product(name: "WardIdentity", package: ward),

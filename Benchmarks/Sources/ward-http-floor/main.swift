@@ -1,3 +1,4 @@
+import BenchSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -19,10 +20,7 @@ guard arguments.count == 6, let port = Int(arguments[1]), let upstreamPort = Int
     print("usage: ward-http-floor PORT SVID KEY BUNDLE UPSTREAM_PORT")
     exit(2)
 }
-let svid = try X509SVID.load(certificateFile: arguments[2], keyFile: arguments[3])
-let bundle = try TrustBundle.load(contentsOfFile: arguments[4])
-let provider = TLSContextProvider(
-    try TLSContext(TLSConfiguration(role: .server, svid: svid, trustBundles: [bundle], alpn: ["http/1.1"])))
+let provider = try benchServerContext(svidFile: arguments[2], keyFile: arguments[3], bundleFile: arguments[4])
 
 /// The client connection's end: request parts go to the upstream, response parts come back through `respond`.
 final class ClientSide: ChannelInboundHandler {

@@ -1,4 +1,5 @@
 import Foundation
+import BenchSupport
 import NIOCore
 import NIOPosix
 import WardIdentity
@@ -27,10 +28,7 @@ guard arguments.count == 5, let port = Int(arguments[1]) else {
     print("usage: ward-tls-bench PORT SVID KEY BUNDLE")
     exit(2)
 }
-let svid = try X509SVID.load(certificateFile: arguments[2], keyFile: arguments[3])
-let bundle = try TrustBundle.load(contentsOfFile: arguments[4])
-let provider = TLSContextProvider(
-    try TLSContext(TLSConfiguration(role: .server, svid: svid, trustBundles: [bundle], alpn: ["http/1.1"])))
+let provider = try benchServerContext(svidFile: arguments[2], keyFile: arguments[3], bundleFile: arguments[4])
 
 enum TestFiles {
     static func write(_ text: String, _ path: String) throws {
